@@ -1,0 +1,345 @@
+"""Fill an empty database with a believable month of a French participatory cantine."""
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from meals.models import Booking, Contribution, Meal, SeatBlock, Shift, ShiftSignup
+from meals.services.shifts import shifts_create_default
+from members.models import Member, Membership, Partner, PaymentMethod
+from members.roles import COORDINATOR, PARTNER, VOLUNTEER
+
+DEMO_PASSWORD = "cantine-demo-2026"
+
+LOGINS = [
+    # (email, first name, last name, group)
+    ("coordination@cantine.test", "Claire", "Morel", COORDINATOR),
+    ("benevole@cantine.test", "Karim", "Benali", VOLUNTEER),
+    ("partenaire@cantine.test", "Sophie", "Garnier", PARTNER),
+]
+
+FIRST_NAMES = [
+    "Jeanne",
+    "Marcel",
+    "Odette",
+    "Lucien",
+    "Simone",
+    "René",
+    "Paulette",
+    "Georges",
+    "Huguette",
+    "Roger",
+    "Monique",
+    "André",
+    "Yvette",
+    "Gilbert",
+    "Colette",
+    "Fatima",
+    "Mohamed",
+    "Aïcha",
+    "Mamadou",
+    "Nadia",
+    "Thomas",
+    "Léa",
+    "Hugo",
+    "Chloé",
+    "Lucas",
+    "Emma",
+    "Nathalie",
+    "Pierre",
+    "Isabelle",
+    "Jacques",
+    "Christiane",
+    "Bernard",
+    "Françoise",
+    "Michel",
+    "Danielle",
+    "Alain",
+    "Josiane",
+    "Gérard",
+    "Martine",
+    "Daniel",
+    "Sylvie",
+    "Patrick",
+    "Ginette",
+    "Marius",
+    "Rose",
+]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Diallo",
+    "Haddad",
+    "Nguyen",
+    "Benoît",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Chevalier",
+]
+
+MENUS = [
+    ("Velouté de potimarron", "Hachis parmentier de lentilles", "Pommes au four", ["milk", "celery"], ["vegetarian"]),
+    ("Salade de betteraves", "Blanquette de veau, riz", "Fromage blanc au miel", ["milk", "celery"], []),
+    ("Poireaux vinaigrette", "Tajine de légumes et semoule", "Salade d'oranges", ["gluten", "mustard"], ["vegan"]),
+    (
+        "Soupe de carottes au cumin",
+        "Gratin de chou-fleur",
+        "Crumble aux poires",
+        ["gluten", "milk", "eggs"],
+        ["vegetarian"],
+    ),
+    ("Taboulé", "Poisson du jour, purée maison", "Riz au lait", ["fish", "milk", "gluten"], []),
+    ("Œuf mimosa", "Pot-au-feu", "Tarte aux pommes", ["eggs", "gluten", "milk", "celery"], []),
+    ("Houmous et crudités", "Curry de pois chiches", "Compote maison", ["sesame"], ["vegan", "gluten_free"]),
+    (
+        "Salade de lentilles",
+        "Quiche aux poireaux, salade verte",
+        "Mousse au chocolat",
+        ["eggs", "milk", "gluten"],
+        ["vegetarian"],
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Remplit une base vide avec un mois de repas, créneaux, réservations et participations."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Ajouter même si des repas existent déjà.")
+        parser.add_argument("--seed", type=int, default=2026, help="Graine du hasard (résultats reproductibles).")
+
+    def handle(self, *args, force: bool = False, seed: int = 2026, **options):
+        if Meal.objects.exists() and not force:
+            raise CommandError(
+                "La base contient déjà des repas : rien n'a été modifié. "
+                "Utilisez --force pour ajouter quand même des données de démonstration."
+            )
+        rng = random.Random(seed)
+        with transaction.atomic():
+            users = self.create_logins()
+            partner = self.create_partner(users[PARTNER])
+            guests = self.create_guests(rng, partner)
+            volunteers = self.create_volunteers(rng, users[VOLUNTEER])
+            meals = self.create_meals(rng)
+            self.fill_meals(rng, meals, guests, volunteers, partner, users[COORDINATOR])
+        self.stdout.write(self.style.SUCCESS(f"Données de démonstration : {len(meals)} repas, {len(guests)} convives."))
+        self.stdout.write(f"Identifiants (mot de passe : {DEMO_PASSWORD})")
+        for email, first, _last, group in LOGINS:
+            self.stdout.write(f"  {group:12} {email}  ({first})")
+
+    def create_logins(self) -> dict:
+        User = get_user_model()
+        users = {}
+        for email, first, last, group_name in LOGINS:
+            user, created = User.objects.get_or_create(
+                username=email, defaults={"email": email, "first_name": first, "last_name": last}
+            )
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.groups.add(Group.objects.get(name=group_name))
+            Member.objects.get_or_create(user=user, defaults={"name": f"{first} {last}", "email": email, "phone": ""})
+            users[group_name] = user
+        return users
+
+    def create_partner(self, referent) -> Partner:
+        partner, _ = Partner.objects.get_or_create(
+            name="Les Amis du Quartier",
+            defaults={
+                "contact_name": "Sophie Garnier",
+                "contact_email": "contact@amisduquartier.test",
+                "contact_phone": "01 43 55 12 12",
+                "notes": "Visites à domicile de personnes âgées isolées. 6 places le jeudi.",
+            },
+        )
+        partner.referents.add(referent)
+        return partner
+
+    def create_guests(self, rng: random.Random, partner: Partner) -> list[Member]:
+        guests = []
+        for index in range(60):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            has_email = rng.random() < 0.55
+            email = f"{first}.{last}{index}@exemple.test".lower() if has_email else ""
+            phone = (
+                ""
+                if has_email and rng.random() < 0.5
+                else f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {index:02d}"
+            )
+            guests.append(
+                Member(
+                    name=f"{first} {last}",
+                    email=email,
+                    phone=phone,
+                    partner=partner if index % 10 == 0 else None,
+                    notes="Sans porc" if index % 13 == 0 else "",
+                )
+            )
+        guests = Member.objects.bulk_create(guests)
+        today = timezone.localdate()
+        for member in guests[:25]:
+            Membership.objects.create(
+                member=member,
+                year=today.year,
+                joined_on=today - timedelta(days=rng.randint(1, 200)),
+                amount=Decimal(rng.choice([0, 1, 2, 5, 10])),
+                method=PaymentMethod.CASH,
+            )
+        return guests
+
+    def create_volunteers(self, rng: random.Random, volunteer_user) -> list[Member]:
+        User = get_user_model()
+        group = Group.objects.get(name=VOLUNTEER)
+        volunteers = [volunteer_user.member]
+        for index in range(7):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            email = f"benevole{index + 2}@cantine.test"
+            user = User.objects.create_user(
+                username=email, email=email, first_name=first, last_name=last, password=None
+            )
+            user.groups.add(group)
+            volunteers.append(Member.objects.create(user=user, name=f"{first} {last}", email=email))
+        return volunteers
+
+    def create_meals(self, rng: random.Random) -> list[Meal]:
+        paris = ZoneInfo(settings.TIME_ZONE)
+        today = timezone.localdate()
+        start = today - timedelta(days=10)
+        meals = []
+        for offset in range(38):
+            day: date = start + timedelta(days=offset)
+            if day.isoweekday() not in (2, 3, 4, 5, 6):  # Tuesday to Saturday lunches
+                continue
+            starter, main, dessert, allergens, diets = MENUS[len(meals) % len(MENUS)]
+            lunch = datetime.combine(day, time(12, 30), tzinfo=paris)
+            meal = Meal.objects.create(
+                title="Déjeuner partagé",
+                cooking_starts_at=datetime.combine(day, time(9, 30), tzinfo=paris),
+                starts_at=lunch,
+                ends_at=datetime.combine(day, time(14, 45), tzinfo=paris),
+                starter=starter,
+                main=main,
+                dessert=dessert,
+                allergens=allergens,
+                diet_labels=diets,
+                organic_share=rng.choice([50, 60, 70, 80]),
+                local_share=rng.choice([40, 60, 75]),
+                capacity=40,
+                booking_opens_at=datetime.combine(day - timedelta(days=21), time(9, 0), tzinfo=paris),
+                booking_closes_at=datetime.combine(day, time(10, 0), tzinfo=paris),
+                cost_price=Decimal(rng.choice(["9.00", "9.50", "10.00", "11.00", "12.50"])),
+            )
+            shifts_create_default(meal=meal)
+            meals.append(meal)
+        return meals
+
+    def fill_meals(self, rng, meals, guests, volunteers, partner, coordinator) -> None:
+        now = timezone.now()
+        for meal in meals:
+            past = meal.starts_at < now
+            # Full in the first days, fuller the nearer the meal.
+            wanted = rng.randint(28, 44) if past or meal.starts_at < now + timedelta(days=7) else rng.randint(5, 25)
+            seats = 0
+            bookings = []
+            for guest in rng.sample(guests, k=min(len(guests), wanted)):
+                party = rng.choices([1, 2, 3], weights=[80, 17, 3])[0]
+                fits = seats + party <= meal.capacity
+                status = Booking.Status.CONFIRMED if fits else Booking.Status.WAITLISTED
+                if fits:
+                    seats += party
+                elif past:
+                    continue
+                bookings.append(
+                    Booking(
+                        meal=meal,
+                        member=guest,
+                        name=guest.name,
+                        email=guest.email,
+                        phone=guest.phone,
+                        party_size=party,
+                        status=status,
+                        partner=guest.partner,
+                        notes=guest.notes,
+                        created_at=meal.booking_opens_at + timedelta(hours=rng.randint(1, 400)),
+                        checked_in_at=(meal.starts_at if past and fits and rng.random() < 0.9 else None),
+                        checked_in_by=coordinator if past and fits else None,
+                    )
+                )
+            Booking.objects.bulk_create(bookings)
+            if past:
+                walk_ins = rng.randint(0, 3)
+                if walk_ins and seats + walk_ins <= meal.capacity:
+                    Booking.objects.create(
+                        meal=meal,
+                        name="",
+                        party_size=walk_ins,
+                        is_walk_in=True,
+                        checked_in_at=meal.starts_at,
+                        checked_in_by=coordinator,
+                        created_by=coordinator,
+                    )
+                    seats += walk_ins
+            Meal.objects.filter(pk=meal.pk).update(seats_taken=seats)
+
+            for shift in meal.shifts.all():
+                filled = shift.slots if past else rng.randint(0, shift.slots)
+                chosen = rng.sample(volunteers, k=min(filled, len(volunteers)))
+                ShiftSignup.objects.bulk_create([ShiftSignup(shift=shift, member=member) for member in chosen])
+                Shift.objects.filter(pk=shift.pk).update(taken=len(chosen))
+
+            if meal.starts_at.isoweekday() == 4 and not past:
+                SeatBlock.objects.create(
+                    meal=meal, partner=partner, seats=6, release_at=meal.booking_closes_at - timedelta(days=2)
+                )
+
+            if past:
+                contributions = []
+                for booking in meal.bookings.filter(checked_in_at__isnull=False):
+                    for _person in range(booking.party_size):
+                        contributions.append(
+                            Contribution(
+                                meal=meal,
+                                booking=None if booking.is_walk_in else booking,
+                                amount=Decimal(rng.choice(["0", "2", "3", "5", "5.50", "8", "10", "12", "15"])),
+                                method=rng.choices(
+                                    [PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.VOUCHER],
+                                    weights=[70, 20, 10],
+                                )[0],
+                                recorded_at=meal.starts_at + timedelta(minutes=rng.randint(0, 40)),
+                                recorded_by=coordinator,
+                            )
+                        )
+                Contribution.objects.bulk_create(contributions)

@@ -1,0 +1,355 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Member, Partner, PaymentMethod, new_token
+
+# The 14 allergens that EU regulation 1169/2011 requires a menu to declare.
+ALLERGENS = [
+    ("gluten", _("Gluten")),
+    ("crustaceans", _("Crustacés")),
+    ("eggs", _("Œufs")),
+    ("fish", _("Poisson")),
+    ("peanuts", _("Arachides")),
+    ("soy", _("Soja")),
+    ("milk", _("Lait")),
+    ("nuts", _("Fruits à coque")),
+    ("celery", _("Céleri")),
+    ("mustard", _("Moutarde")),
+    ("sesame", _("Sésame")),
+    ("sulphites", _("Sulfites")),
+    ("lupin", _("Lupin")),
+    ("molluscs", _("Mollusques")),
+]
+
+DIET_LABELS = [
+    ("vegetarian", _("Végétarien")),
+    ("vegan", _("Végétalien")),
+    ("halal", _("Sans porc")),
+    ("gluten_free", _("Sans gluten")),
+]
+
+
+class MealSeries(models.Model):
+    """Meals planned together (e.g. every Tuesday lunch until June)."""
+
+    title = models.CharField(_("titre"), max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("série de repas")
+        verbose_name_plural = _("séries de repas")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MealQuerySet(models.QuerySet):
+    def scheduled(self):
+        return self.filter(status=Meal.Status.SCHEDULED)
+
+    def upcoming(self, *, days: int = 14, now=None):
+        now = now or timezone.now()
+        return self.scheduled().filter(ends_at__gte=now, starts_at__lte=now + timedelta(days=days))
+
+
+class Meal(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Prévu")
+        CANCELLED = "cancelled", _("Annulé")
+
+    title = models.CharField(_("titre"), max_length=200, default=_("Déjeuner"))
+    series = models.ForeignKey(MealSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="meals")
+    cooking_starts_at = models.DateTimeField(_("début de la cuisine"))
+    starts_at = models.DateTimeField(_("début du repas"), db_index=True)
+    ends_at = models.DateTimeField(_("fin"))
+    starter = models.CharField(_("entrée"), max_length=300, blank=True)
+    main = models.CharField(_("plat"), max_length=300, blank=True)
+    dessert = models.CharField(_("dessert"), max_length=300, blank=True)
+    allergens = models.JSONField(_("allergènes"), default=list, blank=True)
+    diet_labels = models.JSONField(_("régimes"), default=list, blank=True)
+    organic_share = models.PositiveSmallIntegerField(_("part de bio (%)"), default=0)
+    local_share = models.PositiveSmallIntegerField(_("part de local (%)"), default=0)
+    capacity = models.PositiveIntegerField(_("nombre de places"), default=40)
+    # Seats of confirmed bookings and walk-ins. Only meals.services writes it,
+    # under a row lock, so the check constraint below is the last line of defence.
+    seats_taken = models.PositiveIntegerField(default=0, editable=False)
+    # Seats the coordinator squeezed in beyond capacity, on purpose.
+    extra_seats = models.PositiveIntegerField(default=0, editable=False)
+    booking_opens_at = models.DateTimeField(_("ouverture des réservations"))
+    booking_closes_at = models.DateTimeField(_("clôture des réservations"))
+    cost_price = models.DecimalField(
+        _("prix de revient par couvert"), max_digits=6, decimal_places=2, default=Decimal("9.00")
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("raison de l'annulation"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MealQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("repas")
+        verbose_name_plural = _("repas")
+        permissions = [
+            ("plan_meals", _("Peut planifier les repas")),
+            ("run_door", _("Peut tenir l'accueil (pointage, participations)")),
+            ("view_reports", _("Peut voir les bilans")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seats_taken__lte=F("capacity") + F("extra_seats")),
+                name="meal_seats_within_capacity",
+            ),
+            models.CheckConstraint(condition=Q(cost_price__gte=0), name="meal_cost_price_not_negative"),
+            models.CheckConstraint(condition=Q(ends_at__gte=F("starts_at")), name="meal_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(organic_share__lte=100) & Q(local_share__lte=100), name="meal_shares_are_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} — {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.seats_taken >= self.capacity
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    def is_open_for_booking(self, now=None) -> bool:
+        now = now or timezone.now()
+        return not self.is_cancelled and self.booking_opens_at <= now < self.booking_closes_at
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmée")
+        WAITLISTED = "waitlisted", _("Liste d'attente")
+        CANCELLED = "cancelled", _("Annulée")
+
+    token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    meal = models.ForeignKey(Meal, on_delete=models.PROTECT, related_name="bookings")
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings")
+    # Contact details as given for this booking; erased with the member (GDPR).
+    name = models.CharField(_("nom"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    party_size = models.PositiveSmallIntegerField(_("nombre de personnes"), default=1)
+    notes = models.CharField(_("régime, allergies"), max_length=500, blank=True)
+    language = models.CharField(max_length=8, default="fr")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED, db_index=True)
+    is_walk_in = models.BooleanField(_("sans réservation"), default=False)
+    over_capacity = models.BooleanField(_("en surnombre"), default=False)
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("réservation")
+        verbose_name_plural = _("réservations")
+        permissions = [
+            ("book_on_behalf", _("Peut réserver pour quelqu'un d'autre")),
+            ("book_for_partner", _("Peut réserver pour les personnes accompagnées")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(party_size__gte=1), name="booking_party_size_positive"),
+            models.UniqueConstraint(
+                fields=["meal", "email"],
+                condition=~Q(status="cancelled") & ~Q(email=""),
+                name="one_live_booking_per_email",
+            ),
+            models.UniqueConstraint(
+                fields=["meal", "phone"],
+                condition=~Q(status="cancelled") & ~Q(phone=""),
+                name="one_live_booking_per_phone",
+            ),
+        ]
+        indexes = [models.Index(fields=["meal", "status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name or _('Sans nom')} ×{self.party_size}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status != self.Status.CANCELLED
+
+
+class Shift(models.Model):
+    class Role(models.TextChoices):
+        COOKING = "cooking", _("Cuisine")
+        TABLE = "table", _("Mise de table")
+        DISHES = "dishes", _("Vaisselle")
+        WELCOME = "welcome", _("Accueil")
+
+    meal = models.ForeignKey(Meal, on_delete=models.CASCADE, related_name="shifts")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    starts_at = models.DateTimeField(_("début"))
+    ends_at = models.DateTimeField(_("fin"))
+    slots = models.PositiveSmallIntegerField(_("places"), default=4)
+    # Filled slots; written only by meals.services under a row lock.
+    taken = models.PositiveSmallIntegerField(default=0, editable=False)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["starts_at", "role"]
+        verbose_name = _("créneau")
+        verbose_name_plural = _("créneaux")
+        constraints = [
+            models.UniqueConstraint(fields=["meal", "role"], name="one_shift_per_role_per_meal"),
+            models.CheckConstraint(condition=Q(taken__lte=F("slots")), name="shift_taken_within_slots"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} — {self.meal}"
+
+    @property
+    def hands_needed(self) -> int:
+        return max(self.slots - self.taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.taken >= self.slots
+
+
+class ShiftSignup(models.Model):
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="signups")
+    # Set when a guest offered to help while booking a seat.
+    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="signups")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("inscription à un créneau")
+        verbose_name_plural = _("inscriptions aux créneaux")
+        constraints = [
+            models.UniqueConstraint(fields=["shift", "member"], name="one_signup_per_member_per_shift"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} — {self.shift}"
+
+
+class Contribution(models.Model):
+    """A free-price contribution. Never edited nor deleted: voided, then recorded again."""
+
+    Method = PaymentMethod
+
+    meal = models.ForeignKey(Meal, on_delete=models.PROTECT, related_name="contributions")
+    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="contributions")
+    amount = models.DecimalField(_("montant"), max_digits=8, decimal_places=2)
+    method = models.CharField(_("moyen de paiement"), max_length=16, choices=PaymentMethod.choices)
+    recorded_at = models.DateTimeField(default=timezone.now, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_reason = models.CharField(_("raison de l'annulation"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="contribution_amount_not_negative"),
+            models.CheckConstraint(condition=Q(amount__lt=100000), name="contribution_amount_sane"),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
+                name="voided_contribution_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} € ({self.get_method_display()})"
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+
+class TillClosing(models.Model):
+    """The cash counted at the end of a meal. A meal with an open closing takes no contributions."""
+
+    meal = models.ForeignKey(Meal, on_delete=models.PROTECT, related_name="till_closings")
+    counted_cash = models.DecimalField(_("espèces comptées"), max_digits=8, decimal_places=2)
+    expected_cash = models.DecimalField(_("espèces attendues"), max_digits=8, decimal_places=2)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    closed_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reopen_reason = models.CharField(_("raison de la réouverture"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["closed_at", "pk"]
+        verbose_name = _("clôture de caisse")
+        verbose_name_plural = _("clôtures de caisse")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meal"], condition=Q(reopened_at__isnull=True), name="one_open_closing_per_meal"
+            ),
+            models.CheckConstraint(condition=Q(counted_cash__gte=0), name="counted_cash_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meal} — {self.counted_cash}"
+
+    @property
+    def difference(self) -> Decimal:
+        return self.counted_cash - self.expected_cash
+
+
+class SeatBlock(models.Model):
+    """Seats a partner association holds on a meal until ``release_at``."""
+
+    meal = models.ForeignKey(Meal, on_delete=models.CASCADE, related_name="seat_blocks")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="seat_blocks")
+    seats = models.PositiveSmallIntegerField(_("places réservées"))
+    release_at = models.DateTimeField(_("libérées pour le public le"))
+
+    class Meta:
+        verbose_name = _("places réservées à un partenaire")
+        verbose_name_plural = _("places réservées aux partenaires")
+        constraints = [
+            models.UniqueConstraint(fields=["meal", "partner"], name="one_seat_block_per_partner_per_meal"),
+            models.CheckConstraint(condition=Q(seats__gte=1), name="seat_block_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner} — {self.seats}"

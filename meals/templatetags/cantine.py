@@ -1,0 +1,99 @@
+"""Dates, times and amounts the way French readers expect them.
+
+« mardi 24 novembre », « 12 h 30 », « 5,50 € » in French; « Tuesday 24 November »,
+« 12:30 », « €5.50 » in English. French typography puts a narrow no-break
+space (U+202F) before « : ; ! ? » and between a number and « € ».
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.translation import get_language
+
+register = template.Library()
+
+NNBSP = "\u202f"
+NBSP = "\u00a0"
+
+
+def _is_french() -> bool:
+    return (get_language() or "fr").startswith("fr")
+
+
+@register.filter
+def day(value) -> str:
+    """« mardi 24 novembre » / « Tuesday 24 November »."""
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo"):
+        value = timezone.localtime(value)
+    if _is_french():
+        return formats.date_format(value, "l j F")
+    return formats.date_format(value, "l j F")
+
+
+@register.filter
+def hour(value) -> str:
+    """« 12 h 30 », « 9 h 30 », « 12 h » / « 12:30 »."""
+    if value is None:
+        return ""
+    value = timezone.localtime(value)
+    if _is_french():
+        return f"{value.hour}{NBSP}h{NBSP}{value.minute:02d}" if value.minute else f"{value.hour}{NBSP}h"
+    return f"{value.hour}:{value.minute:02d}"
+
+
+@register.filter
+def when(value) -> str:
+    """« mardi 24 novembre, 12 h 30 »."""
+    if value is None:
+        return ""
+    return f"{day(value)}, {hour(value)}"
+
+
+def format_euros(amount, *, cents: bool | None = None) -> str:
+    if amount is None or amount == "":
+        return ""
+    try:
+        amount = Decimal(amount)
+    except (InvalidOperation, TypeError, ValueError):
+        return ""
+    amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if cents is None:
+        cents = amount != amount.to_integral_value()
+    negative = amount < 0
+    amount = abs(amount)
+    whole = int(amount)
+    fraction = int((amount - whole) * 100)
+    if _is_french():
+        grouped = f"{whole:,}".replace(",", NNBSP)
+        text = f"{grouped},{fraction:02d}" if cents else grouped
+        text = f"{text}{NNBSP}€"
+    else:
+        grouped = f"{whole:,}"
+        text = f"{grouped}.{fraction:02d}" if cents else grouped
+        text = f"€{text}"
+    return f"-{text}" if negative else text
+
+
+@register.filter
+def euros(amount) -> str:
+    """« 9 € », « 5,50 € » / « €9 », « €5.50 »: cents only when there are some."""
+    return format_euros(amount)
+
+
+@register.filter
+def euros_cents(amount) -> str:
+    """Always with cents: « 9,00 € » (totals, cash box)."""
+    return format_euros(amount, cents=True)
+
+
+@register.filter(is_safe=True)
+def punct(text: str) -> str:
+    """Put French narrow no-break spaces before « : ; ! ? » (French only)."""
+    if not _is_french() or not text:
+        return text
+    for mark in ":;!?":
+        text = text.replace(f" {mark}", f"{NNBSP}{mark}")
+    return text

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from members.models import Member, Membership, Partner
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "contact_name", "contact_email", "contact_phone"]
+    search_fields = ["name", "contact_name"]
+    filter_horizontal = ["referents"]
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "phone", "partner", "created_at", "erased_at"]
+    search_fields = ["name", "email", "phone"]
+    list_filter = ["partner"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["member", "year", "amount", "method", "joined_on"]
+    list_filter = ["year", "method"]
+    raw_id_fields = ["member"]

@@ -1,0 +1,15 @@
+def roles(request) -> dict:
+    """What the navigation may show: one flag per job, from permissions."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"can": {}}
+    return {
+        "can": {
+            "shifts": user.has_perm("meals.add_shiftsignup"),
+            "door": user.has_perm("meals.run_door"),
+            "plan": user.has_perm("meals.plan_meals"),
+            "reports": user.has_perm("meals.view_reports"),
+            "members": user.has_perm("members.view_member"),
+            "partner": user.has_perm("meals.book_for_partner"),
+        }
+    }

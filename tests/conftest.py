@@ -1,0 +1,132 @@
+"""Shared cast and helpers for the whole suite.
+
+The cast: ``guest`` (no account), ``volunteer``, ``partner_referent`` (of
+``partner``), ``other_referent`` (of ``other_partner``), ``coordinator`` and
+``outsider`` (logged-in, no role). ``meal`` is tomorrow's lunch, open for
+booking, with its default shifts; ``make_meal`` makes more.
+"""
+
+import os
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.utils import timezone
+
+from meals.models import Meal
+from meals.services.shifts import shifts_create_default
+from members.models import Member, Partner
+from members.roles import COORDINATOR, PARTNER, VOLUNTEER
+
+PARIS = ZoneInfo("Europe/Paris")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def skip_or_fail(reason: str) -> None:
+    """Outside CI a missing database or browser skips; in CI it fails."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: not skipped)")
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+def make_user(email: str, *, group: str | None = None, name: str = "Test User"):
+    first, _, last = name.partition(" ")
+    user = get_user_model().objects.create_user(
+        username=email, email=email, password="correct-horse-battery", first_name=first, last_name=last
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    Member.objects.create(user=user, name=name, email=email)
+    return user
+
+
+@pytest.fixture
+def password() -> str:
+    return "correct-horse-battery"
+
+
+@pytest.fixture
+def guest(db) -> Member:
+    return Member.objects.create(name="Jeanne Martin", email="jeanne@example.org", phone="06 12 34 56 78")
+
+
+@pytest.fixture
+def volunteer(db):
+    return make_user("karim@example.org", group=VOLUNTEER, name="Karim Benali")
+
+
+@pytest.fixture
+def coordinator(db):
+    return make_user("claire@example.org", group=COORDINATOR, name="Claire Morel")
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("nobody@example.org", name="Paul Personne")
+
+
+@pytest.fixture
+def partner(db) -> Partner:
+    return Partner.objects.create(name="Les Amis du Quartier", contact_name="Sophie")
+
+
+@pytest.fixture
+def other_partner(db) -> Partner:
+    return Partner.objects.create(name="Voisins Solidaires", contact_name="Marc")
+
+
+@pytest.fixture
+def partner_referent(db, partner):
+    user = make_user("sophie@example.org", group=PARTNER, name="Sophie Garnier")
+    partner.referents.add(user)
+    return user
+
+
+@pytest.fixture
+def other_referent(db, other_partner):
+    user = make_user("marc@example.org", group=PARTNER, name="Marc Leroy")
+    other_partner.referents.add(user)
+    return user
+
+
+def create_meal(*, day=None, capacity: int = 10, cost_price: str = "9.00", shifts: bool = True, **fields) -> Meal:
+    """A lunch at 12:30 Paris time on ``day`` (default: tomorrow), open for booking."""
+    day = day or timezone.localdate() + timedelta(days=1)
+    values = {
+        "title": "Déjeuner partagé",
+        "cooking_starts_at": datetime.combine(day, time(9, 30), tzinfo=PARIS),
+        "starts_at": datetime.combine(day, time(12, 30), tzinfo=PARIS),
+        "ends_at": datetime.combine(day, time(14, 30), tzinfo=PARIS),
+        "starter": "Velouté de potimarron",
+        "main": "Hachis parmentier",
+        "dessert": "Pommes au four",
+        "allergens": ["milk", "celery"],
+        "capacity": capacity,
+        "booking_opens_at": datetime.combine(day - timedelta(days=30), time(9, 0), tzinfo=PARIS),
+        "booking_closes_at": datetime.combine(day, time(10, 0), tzinfo=PARIS),
+        "cost_price": Decimal(cost_price),
+    }
+    values.update(fields)
+    meal = Meal.objects.create(**values)
+    if shifts:
+        shifts_create_default(meal=meal)
+    return meal
+
+
+@pytest.fixture
+def make_meal(db):
+    return create_meal
+
+
+@pytest.fixture
+def meal(db) -> Meal:
+    return create_meal()

@@ -1,0 +1,34 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from meals.models import Booking, Contribution, Meal, Shift, ShiftSignup
+from members.models import Member, Partner
+
+
+@pytest.mark.django_db
+def test_seed_demo_fills_an_empty_database_and_prints_logins(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+
+    assert "coordination@cantine.test" in out and "benevole@cantine.test" in out
+    assert Meal.objects.count() >= 20
+    assert Shift.objects.count() == 3 * Meal.objects.count()
+    assert Booking.objects.filter(status=Booking.Status.CONFIRMED).exists()
+    assert Contribution.objects.exists() and ShiftSignup.objects.exists()
+    assert Partner.objects.exists() and Member.objects.count() > 60
+    assert authenticate(username="coordination@cantine.test", password="cantine-demo-2026").has_perm("meals.run_door")
+    # Every meal's seat counter matches its confirmed bookings.
+    for meal in Meal.objects.all():
+        confirmed = sum(b.party_size for b in meal.bookings.filter(status=Booking.Status.CONFIRMED))
+        assert meal.seats_taken == confirmed <= meal.capacity
+    for shift in Shift.objects.all():
+        assert shift.taken == shift.signups.count() <= shift.slots
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_a_database_that_has_meals(make_meal):
+    make_meal()
+    with pytest.raises(CommandError, match="déjà des repas"):
+        call_command("seed_demo")
+    assert Meal.objects.count() == 1
