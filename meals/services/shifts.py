@@ -39,3 +39,52 @@ def shifts_create_default(*, meal: Meal, template=None) -> list[Shift]:
             for row in rows
         ]
     )
+
+
+class ShiftError(Exception):
+    """A claim or release that cannot be done; the message is for the person."""
+
+
+class ShiftFull(ShiftError):
+    pass
+
+
+class AlreadyOnShift(ShiftError):
+    pass
+
+
+class ShiftClosed(ShiftError):
+    """The shift is over, or its meal was cancelled."""
+
+
+def shift_claim(*, shift: Shift, member, booking=None, by=None, now=None):
+    """Put ``member`` on ``shift``. Must hold under concurrency: lock the shift, count, write.
+
+    Returns the new ``ShiftSignup``. Raises ``ShiftFull``, ``AlreadyOnShift`` or
+    ``ShiftClosed``. Call it inside an outer ``transaction.atomic()`` to take
+    the slot in the same transaction as something else (a booking).
+    """
+    from django.db import transaction
+    from django.db.models import F
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from meals.models import ShiftSignup
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the shift row first: two volunteers racing for the last slot
+        # queue here, and the second one sees ``taken`` already incremented.
+        locked = Shift.objects.select_for_update().select_related("meal").get(pk=shift.pk)
+        if locked.meal.is_cancelled:
+            raise ShiftClosed(_("Ce repas est annulé."))
+        if locked.starts_at <= now:
+            raise ShiftClosed(_("Ce créneau est déjà commencé ou passé."))
+        if ShiftSignup.objects.filter(shift=locked, member=member).exists():
+            raise AlreadyOnShift(_("Vous êtes déjà inscrit·e sur ce créneau."))
+        if locked.taken >= locked.slots:
+            raise ShiftFull(_("Ce créneau est complet."))
+        signup = ShiftSignup.objects.create(shift=locked, member=member, booking=booking, created_by=by)
+        Shift.objects.filter(pk=locked.pk).update(taken=F("taken") + 1)
+    shift.taken = locked.taken + 1
+    return signup
