@@ -39,6 +39,12 @@ class MealSeries(models.Model):
     """Meals planned together (e.g. every Tuesday lunch until June)."""
 
     title = models.CharField(_("titre"), max_length=200)
+    # What the series was generated from (planning); each meal keeps its own copy.
+    weekdays = models.JSONField(_("jours de la semaine"), default=list, blank=True)
+    starts_on = models.DateField(_("du"), null=True, blank=True)
+    ends_on = models.DateField(_("au"), null=True, blank=True)
+    meal_time = models.TimeField(_("heure du repas"), null=True, blank=True)
+    capacity = models.PositiveIntegerField(_("nombre de places"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
