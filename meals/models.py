@@ -244,6 +244,30 @@ class Shift(models.Model):
         return self.taken >= self.slots
 
 
+class ShiftTemplate(models.Model):
+    """One row of the shifts every new meal gets (coordinators edit it; built-in default when empty)."""
+
+    role = models.CharField(_("rôle"), max_length=16, choices=Shift.Role.choices, unique=True)
+    # Minutes before the meal starts (negative: after it starts, e.g. the washing-up).
+    minutes_before_meal = models.IntegerField(_("début, en minutes avant le repas"))
+    duration_minutes = models.PositiveSmallIntegerField(_("durée, en minutes"))
+    slots = models.PositiveSmallIntegerField(_("places"))
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    active = models.BooleanField(_("actif"), default=True)
+
+    class Meta:
+        ordering = ["-minutes_before_meal", "role"]
+        verbose_name = _("modèle de créneau")
+        verbose_name_plural = _("modèles de créneaux")
+        constraints = [
+            models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="shift_template_duration_positive"),
+            models.CheckConstraint(condition=Q(slots__gte=1), name="shift_template_slots_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+
 class ShiftSignup(models.Model):
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups")
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="signups")
