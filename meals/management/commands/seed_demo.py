@@ -271,7 +271,7 @@ class Command(BaseCommand):
         for meal in meals:
             past = meal.starts_at < now
             # Full in the first days, fuller the nearer the meal.
-            wanted = rng.randint(28, 44) if past or meal.starts_at < now + timedelta(days=7) else rng.randint(5, 25)
+            wanted = rng.randint(20, 40) if past or meal.starts_at < now + timedelta(days=7) else rng.randint(5, 25)
             seats = 0
             bookings = []
             for guest in rng.sample(guests, k=min(len(guests), wanted)):
