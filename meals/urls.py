@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meals.views import public
+from meals.views import planning, public
 
 app_name = "meals"
 
@@ -11,5 +11,11 @@ urlpatterns = [
     # Volunteers (issue: shifts) ---------------------------------------
     # Door desk (issue: door) ------------------------------------------
     # Planning (issue: coordinators) -----------------------------------
+    path("planning/", planning.planning_list, name="planning"),
+    path("planning/nouveau-repas/", planning.meal_new, name="planning_new"),
+    path("planning/nouvelle-serie/", planning.series_new, name="planning_series"),
+    path("planning/repas/<int:pk>/", planning.meal_edit, name="planning_edit"),
+    path("planning/repas/<int:pk>/annuler/", planning.meal_cancel, name="planning_cancel"),
+    path("planning/repas/<int:pk>/places-partenaire/", planning.seat_block_set, name="planning_seat_block"),
     # Reports (issue: reports) -----------------------------------------
 ]

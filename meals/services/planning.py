@@ -1,0 +1,390 @@
+"""Planning rules: create, edit and cancel meals, one at a time or as a series.
+
+Times are Europe/Paris wall-clock times: every meal of a series gets its aware
+datetimes built for its own day with zoneinfo, so a 12:30 lunch stays at 12:30
+on both sides of a daylight-saving change.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from meals.models import Booking, Meal, MealSeries, SeatBlock, Shift, ShiftSignup
+from meals.services.shifts import shifts_create_default
+
+# Fields a coordinator may set on a meal (besides its times and booking window).
+MEAL_FIELDS = (
+    "title",
+    "starter",
+    "main",
+    "dessert",
+    "allergens",
+    "diet_labels",
+    "organic_share",
+    "local_share",
+    "capacity",
+    "cost_price",
+)
+
+# Safety net: a series longer than this is surely a typo in the end date.
+MAX_SERIES_MEALS = 400
+
+
+class PlanningError(Exception):
+    """A plan that cannot be written; the message is for the coordinator."""
+
+
+class CapacityBelowBooked(PlanningError):
+    pass
+
+
+class BadSeries(PlanningError):
+    pass
+
+
+class MealAlreadyCancelled(PlanningError):
+    pass
+
+
+def paris() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def wall_clock(day: date, at: time) -> datetime:
+    """An aware datetime for ``at`` Paris time on ``day`` (DST-safe)."""
+    return datetime.combine(day, at, tzinfo=paris())
+
+
+@dataclass(frozen=True)
+class MealTimes:
+    """The wall-clock times of a meal and its booking window, independent of the day."""
+
+    cooking_time: time
+    meal_time: time
+    end_time: time
+    opens_days_before: int
+    closes_time: time
+    closes_day_before: bool = False
+
+    def for_day(self, day: date) -> dict:
+        closes_day = day - timedelta(days=1) if self.closes_day_before else day
+        opens_at = wall_clock(day - timedelta(days=self.opens_days_before), time(9, 0))
+        return {
+            "cooking_starts_at": wall_clock(day, self.cooking_time),
+            "starts_at": wall_clock(day, self.meal_time),
+            "ends_at": wall_clock(day, self.end_time),
+            "booking_opens_at": opens_at,
+            "booking_closes_at": wall_clock(closes_day, self.closes_time),
+        }
+
+    @classmethod
+    def of(cls, meal: Meal) -> "MealTimes":
+        local = timezone.localtime
+        start = local(meal.starts_at)
+        closes = local(meal.booking_closes_at)
+        opens = local(meal.booking_opens_at)
+        return cls(
+            cooking_time=local(meal.cooking_starts_at).time(),
+            meal_time=start.time(),
+            end_time=local(meal.ends_at).time(),
+            opens_days_before=max((start.date() - opens.date()).days, 0),
+            closes_time=closes.time(),
+            closes_day_before=closes.date() < start.date(),
+        )
+
+
+def check_times(values: dict) -> None:
+    if values["ends_at"] <= values["starts_at"]:
+        raise PlanningError(_("La fin du repas doit être après son début."))
+    if values["cooking_starts_at"] > values["starts_at"]:
+        raise PlanningError(_("La cuisine doit commencer avant le repas."))
+    if values["booking_closes_at"] <= values["booking_opens_at"]:
+        raise PlanningError(_("Les réservations doivent fermer après leur ouverture."))
+
+
+def series_days(*, starts_on: date, ends_on: date, weekdays: list[int]) -> list[date]:
+    """Every day between the two dates (included) whose weekday (0 = Monday) is chosen."""
+    if ends_on < starts_on:
+        raise BadSeries(_("La date de fin doit être après la date de début."))
+    if not weekdays:
+        raise BadSeries(_("Choisissez au moins un jour de la semaine."))
+    wanted = {int(d) for d in weekdays}
+    days = []
+    day = starts_on
+    while day <= ends_on:
+        if day.weekday() in wanted:
+            days.append(day)
+        day += timedelta(days=1)
+    if not days:
+        raise BadSeries(_("Aucun repas : aucun des jours choisis ne tombe entre ces deux dates."))
+    if len(days) > MAX_SERIES_MEALS:
+        raise BadSeries(_("Trop de repas d'un coup : raccourcissez la période."))
+    return days
+
+
+def meal_create(*, values: dict, times: MealTimes, day: date, series: MealSeries | None = None) -> Meal:
+    """Create one meal and its default shifts."""
+    fields = {**values, **times.for_day(day)}
+    check_times(fields)
+    with transaction.atomic():
+        meal = Meal.objects.create(series=series, **fields)
+        shifts_create_default(meal=meal)
+    return meal
+
+
+def series_create(
+    *,
+    title: str,
+    weekdays: list[int],
+    starts_on: date,
+    ends_on: date,
+    times: MealTimes,
+    values: dict,
+    by=None,
+) -> MealSeries:
+    """Create a series and one meal (with its shifts) per chosen weekday between the dates."""
+    days = series_days(starts_on=starts_on, ends_on=ends_on, weekdays=weekdays)
+    check_times(times.for_day(days[0]))
+    with transaction.atomic():
+        series = MealSeries.objects.create(
+            title=title,
+            weekdays=sorted({int(d) for d in weekdays}),
+            starts_on=starts_on,
+            ends_on=ends_on,
+            meal_time=times.meal_time,
+            capacity=values.get("capacity"),
+            created_by=by,
+        )
+        meals = Meal.objects.bulk_create(
+            [Meal(series=series, **{"title": title, **values}, **times.for_day(day)) for day in days]
+        )
+        for meal in meals:
+            shifts_create_default(meal=meal)
+    return series
+
+
+def _apply(meal: Meal, *, values: dict, times: MealTimes | None, day: date | None = None) -> None:
+    """Write ``values`` and ``times`` on a meal already locked; move its shifts with it."""
+    if "capacity" in values and values["capacity"] < meal.seats_taken:
+        raise CapacityBelowBooked(
+            _("Le repas du %(day)s a déjà %(taken)s places réservées : la capacité ne peut pas être plus basse.")
+            % {"day": timezone.localtime(meal.starts_at).strftime("%d/%m/%Y"), "taken": meal.seats_taken}
+        )
+    if "capacity" in values:
+        blocked = meal.seat_blocks.aggregate(total=Sum("seats"))["total"] or 0
+        if blocked > values["capacity"]:
+            raise CapacityBelowBooked(
+                _("Les places réservées aux partenaires (%(blocked)s) dépassent cette capacité.") % {"blocked": blocked}
+            )
+    for name, value in values.items():
+        setattr(meal, name, value)
+    if times is not None:
+        day = day or timezone.localtime(meal.starts_at).date()
+        old_start = meal.starts_at
+        new = times.for_day(day)
+        check_times(new)
+        for name, value in new.items():
+            setattr(meal, name, value)
+        delta = meal.starts_at - old_start
+        if delta:
+            for shift in meal.shifts.all():
+                shift.starts_at += delta
+                shift.ends_at += delta
+                shift.save(update_fields=["starts_at", "ends_at"])
+    meal.save()
+
+
+def meal_update(*, meal: Meal, values: dict, times: MealTimes | None = None, day: date | None = None) -> Meal:
+    """Edit one meal. A capacity below the seats already booked is refused, nothing written."""
+    with transaction.atomic():
+        # Lock first: a booking taking a seat meanwhile must not slip under the new capacity.
+        locked = Meal.objects.select_for_update().get(pk=meal.pk)
+        _apply(locked, values=values, times=times, day=day)
+    return locked
+
+
+def series_update_future(
+    *, series: MealSeries, values: dict, times: MealTimes | None = None, now: datetime | None = None
+) -> int:
+    """Edit every future, scheduled meal of a series; all or nothing. Returns how many."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        meals = list(
+            Meal.objects.select_for_update()
+            .filter(series=series, starts_at__gte=now, status=Meal.Status.SCHEDULED)
+            .order_by("starts_at")
+        )
+        for meal in meals:
+            _apply(meal, values=values, times=times)
+        if "capacity" in values:
+            MealSeries.objects.filter(pk=series.pk).update(capacity=values["capacity"])
+        if times is not None:
+            MealSeries.objects.filter(pk=series.pk).update(meal_time=times.meal_time)
+    return len(meals)
+
+
+@dataclass
+class Cancellation:
+    meal: Meal
+    emailed: list[str] = field(default_factory=list)
+    # (name, phone) of people without email, for the coordinator to call.
+    to_phone: list[tuple[str, str]] = field(default_factory=list)
+
+
+def meal_cancel(*, meal: Meal, by, reason: str, now: datetime | None = None) -> Cancellation:
+    """Cancel a meal, its live bookings and its shift signups; email those who gave an email.
+
+    Returns who was emailed and who must be phoned.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the meal first, as every booking and claim does: nobody books in between.
+        locked = Meal.objects.select_for_update().get(pk=meal.pk)
+        if locked.is_cancelled:
+            raise MealAlreadyCancelled(_("Ce repas est déjà annulé."))
+        bookings = list(
+            Booking.objects.filter(meal=locked)
+            .exclude(status=Booking.Status.CANCELLED)
+            .select_related("member")
+            .order_by("created_at", "pk")
+        )
+        signups = list(ShiftSignup.objects.filter(shift__meal=locked).select_related("member", "shift"))
+        Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(
+            status=Booking.Status.CANCELLED, cancelled_at=now
+        )
+        ShiftSignup.objects.filter(pk__in=[s.pk for s in signups]).delete()
+        Shift.objects.filter(meal=locked).update(taken=0)
+        Meal.objects.filter(pk=locked.pk).update(
+            status=Meal.Status.CANCELLED, cancelled_at=now, cancel_reason=reason[:300], seats_taken=0, extra_seats=0
+        )
+        locked.refresh_from_db()
+
+        result = Cancellation(meal=locked)
+        people: dict[str, tuple[str, str, str]] = {}  # key -> (name, email, language)
+        for booking in bookings:
+            email = booking.email or (booking.member.email if booking.member else "")
+            phone = booking.phone or (booking.member.phone if booking.member else "")
+            name = booking.name or (booking.member.name if booking.member else "")
+            if email:
+                people.setdefault(email.lower(), (name, email, booking.language))
+            else:
+                result.to_phone.append((name, phone))
+        for signup in signups:
+            member = signup.member
+            if member.email:
+                people.setdefault(member.email.lower(), (member.name, member.email, member.language))
+            else:
+                result.to_phone.append((member.name, member.phone))
+        result.emailed = [email for _, email, _ in people.values()]
+        messages = list(people.values())
+        transaction.on_commit(lambda: _send_cancellation_emails(locked, messages, reason))
+    return result
+
+
+def _send_cancellation_emails(meal: Meal, people: list[tuple[str, str, str]], reason: str) -> None:
+    from meals.templatetags.cantine import when
+
+    for name, email, language in people:
+        with override(language or "fr"):
+            subject = _("Repas annulé : %(when)s") % {"when": when(meal.starts_at)}
+            body = _(
+                "Bonjour %(name)s,\n\nNous sommes désolés : le repas du %(when)s est annulé.\n"
+                "%(reason)s\n\nÀ bientôt à la cantine."
+            ) % {"name": name, "when": when(meal.starts_at), "reason": reason}
+        send_mail(subject, body, None, [email], fail_silently=True)
+
+
+# Partner seat blocks --------------------------------------------------------
+
+
+class SeatBlockError(PlanningError):
+    pass
+
+
+def seat_block_set(*, meal: Meal, partner, seats: int, release_at: datetime) -> SeatBlock:
+    """Hold ``seats`` of ``meal`` for ``partner`` until ``release_at`` (replaces its block)."""
+    with transaction.atomic():
+        locked = Meal.objects.select_for_update().get(pk=meal.pk)
+        others = (
+            SeatBlock.objects.filter(meal=locked).exclude(partner=partner).aggregate(total=Sum("seats"))["total"] or 0
+        )
+        if seats < 1:
+            raise SeatBlockError(_("Indiquez au moins une place."))
+        if seats + others > locked.capacity:
+            raise SeatBlockError(
+                _("Trop de places : le repas en a %(capacity)s, dont %(others)s déjà réservées à d'autres partenaires.")
+                % {"capacity": locked.capacity, "others": others}
+            )
+        block, _created = SeatBlock.objects.update_or_create(
+            meal=locked, partner=partner, defaults={"seats": seats, "release_at": release_at}
+        )
+    return block
+
+
+def partner_seats_used(*, meal: Meal, partner) -> int:
+    return (
+        Booking.objects.filter(meal=meal, partner=partner, status=Booking.Status.CONFIRMED).aggregate(
+            total=Sum("party_size")
+        )["total"]
+        or 0
+    )
+
+
+def held_seats(*, meal: Meal, now: datetime | None = None, exclude_partner=None) -> int:
+    """Seats still held for partners: unused seats of blocks not yet released."""
+    now = now or timezone.now()
+    held = 0
+    blocks = SeatBlock.objects.filter(meal=meal, release_at__gt=now)
+    if exclude_partner is not None:
+        blocks = blocks.exclude(partner=exclude_partner)
+    for block in blocks:
+        held += max(block.seats - partner_seats_used(meal=meal, partner=block.partner_id), 0)
+    return held
+
+
+class PartnerBookingRefused(PlanningError):
+    pass
+
+
+def partner_booking_create(
+    *, meal: Meal, partner, name: str, party_size: int = 1, notes: str = "", by=None, now: datetime | None = None
+) -> Booking:
+    """Book a seat for someone a partner accompanies: a first name is enough.
+
+    Draws from the partner's seat block first, then from public seats.
+    """
+    now = now or timezone.now()
+    name = (name or "").strip()
+    if not name:
+        raise PartnerBookingRefused(_("Indiquez au moins un prénom."))
+    if party_size < 1:
+        raise PartnerBookingRefused(_("Indiquez au moins une personne."))
+    with transaction.atomic():
+        locked = Meal.objects.select_for_update().get(pk=meal.pk)
+        if locked.is_cancelled:
+            raise PartnerBookingRefused(_("Ce repas est annulé."))
+        if locked.starts_at <= now:
+            raise PartnerBookingRefused(_("Ce repas est déjà passé."))
+        # Other partners' unreleased seats stay theirs; ours are free for us.
+        free = locked.capacity - locked.seats_taken - held_seats(meal=locked, now=now, exclude_partner=partner)
+        if party_size > free:
+            raise PartnerBookingRefused(_("Il ne reste pas assez de places : %(left)s.") % {"left": max(free, 0)})
+        booking = Booking.objects.create(
+            meal=locked,
+            partner=partner,
+            name=name,
+            party_size=party_size,
+            notes=notes,
+            created_by=by,
+            status=Booking.Status.CONFIRMED,
+        )
+        Meal.objects.filter(pk=locked.pk).update(seats_taken=locked.seats_taken + party_size)
+    return booking
