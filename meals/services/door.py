@@ -1,0 +1,345 @@
+"""The door desk: check guests in, add walk-ins, record and void contributions, close the till.
+
+Every write opens one transaction and locks the meal row FIRST with
+``select_for_update()``: two coordinators (or one impatient double tap) queue
+on the meal, so seats never exceed capacity, a contribution never lands in a
+closed till and the expected cash of a closing is exactly the rows it counted.
+Money is never edited nor deleted: a mistake is voided (who, when, why).
+Audit is the who/when fields on the rows themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from meals.models import Booking, Contribution, Meal, TillClosing
+from members.models import PaymentMethod
+
+CENT = Decimal("0.01")
+# The cash box may hold far more than one contribution's ceiling.
+CASH_COUNT_CEILING = Decimal("99999.99")
+MAX_WALK_IN_PARTY = 20
+
+
+class DoorError(Exception):
+    """Something the desk cannot do; the message is for the coordinator (French source)."""
+
+
+class MealFull(DoorError):
+    pass
+
+
+class MealCancelled(DoorError):
+    pass
+
+
+class TillClosed(DoorError):
+    pass
+
+
+class TillNotClosed(DoorError):
+    pass
+
+
+class InvalidContribution(DoorError):
+    pass
+
+
+class AlreadyVoided(DoorError):
+    pass
+
+
+class ReasonRequired(DoorError):
+    pass
+
+
+class NotAGuest(DoorError):
+    """A booking that is not a confirmed seat of this meal."""
+
+
+def _lock_meal(meal: Meal | int) -> Meal:
+    pk = meal.pk if isinstance(meal, Meal) else meal
+    return Meal.objects.select_for_update().get(pk=pk)
+
+
+def open_closing(meal: Meal) -> TillClosing | None:
+    return TillClosing.objects.filter(meal=meal, reopened_at__isnull=True).first()
+
+
+def _check_amount(amount: Decimal, *, ceiling: Decimal) -> Decimal:
+    # The form already parsed it; this guards callers that did not (shell, other code).
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise InvalidContribution(_("Indiquez un montant en euros, par exemple 5 ou 5,50."))
+    if amount < 0:
+        raise InvalidContribution(_("Un montant ne peut pas être négatif."))
+    if amount != amount.quantize(CENT):
+        raise InvalidContribution(_("Deux chiffres après la virgule au plus, par exemple 5,50."))
+    if amount > ceiling:
+        raise InvalidContribution(
+            _("Ce montant dépasse le plafond de %(ceiling)s €. Vérifiez la saisie.") % {"ceiling": ceiling}
+        )
+    return amount.quantize(CENT)
+
+
+def _reason(text: str, *, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ReasonRequired(message)
+    return text[:300]
+
+
+# ----------------------------------------------------------------------------
+# Check-in and walk-ins
+
+
+def booking_check_in(*, booking: Booking, by, now: datetime | None = None) -> Booking:
+    """Mark a confirmed booking as arrived. A second tap changes nothing (the first time stays)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        meal = _lock_meal(booking.meal_id)
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if meal.is_cancelled:
+            raise MealCancelled(_("Ce repas est annulé."))
+        if locked.status != Booking.Status.CONFIRMED:
+            raise NotAGuest(_("Cette réservation n'est pas confirmée : pas de place à pointer."))
+        if locked.checked_in_at is None:
+            locked.checked_in_at = now
+            locked.checked_in_by = by
+            locked.save(update_fields=["checked_in_at", "checked_in_by"])
+    booking.checked_in_at, booking.checked_in_by = locked.checked_in_at, locked.checked_in_by
+    return locked
+
+
+def booking_undo_check_in(*, booking: Booking, by) -> Booking:
+    """Undo a check-in tapped by mistake (walk-ins are arrivals by nature: not undone here)."""
+    with transaction.atomic():
+        _lock_meal(booking.meal_id)
+        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        if locked.is_walk_in:
+            raise NotAGuest(_("Une personne venue sans réservation ne peut pas être « dépointée »."))
+        locked.checked_in_at = None
+        locked.checked_in_by = None
+        locked.save(update_fields=["checked_in_at", "checked_in_by"])
+    booking.checked_in_at, booking.checked_in_by = None, None
+    return locked
+
+
+def walk_in_add(
+    *, meal: Meal, name: str = "", party_size: int, by, squeeze: bool = False, now: datetime | None = None
+) -> Booking:
+    """Seat people who came without booking. Counts against capacity.
+
+    Beyond capacity only with ``squeeze=True`` (« on se serre »): ``extra_seats``
+    grows so the database constraint holds, and the booking is marked
+    ``over_capacity``. Otherwise raises ``MealFull``.
+    """
+    now = now or timezone.now()
+    name = (name or "").strip()[:200]
+    if not 1 <= int(party_size) <= MAX_WALK_IN_PARTY:
+        raise DoorError(_("Entre 1 et %(max)s personnes.") % {"max": MAX_WALK_IN_PARTY})
+    with transaction.atomic():
+        locked = _lock_meal(meal)
+        if locked.is_cancelled:
+            raise MealCancelled(_("Ce repas est annulé."))
+        seats_after = locked.seats_taken + party_size
+        over = seats_after > locked.capacity
+        if over and not squeeze:
+            left = max(locked.capacity - locked.seats_taken, 0)
+            if left:
+                message = ngettext(
+                    "Il ne reste qu'une place. Cochez « On se serre » pour ajouter quand même.",
+                    "Il ne reste que %(left)s places. Cochez « On se serre » pour ajouter quand même.",
+                    left,
+                ) % {"left": left}
+            else:
+                message = _("Le repas est complet. Cochez « On se serre » pour ajouter quand même.")
+            raise MealFull(message)
+        booking = Booking.objects.create(
+            meal=locked,
+            name=name,
+            party_size=party_size,
+            status=Booking.Status.CONFIRMED,
+            is_walk_in=True,
+            over_capacity=over,
+            created_at=now,
+            created_by=by,
+            checked_in_at=now,
+            checked_in_by=by,
+        )
+        updates = {"seats_taken": F("seats_taken") + party_size}
+        if over:
+            updates["extra_seats"] = max(locked.extra_seats, seats_after - locked.capacity)
+        Meal.objects.filter(pk=locked.pk).update(**updates)
+    meal.refresh_from_db(fields=["seats_taken", "extra_seats"])
+    return booking
+
+
+# ----------------------------------------------------------------------------
+# Contributions
+
+
+def contribution_record(
+    *, meal: Meal, amount: Decimal, method: str, by, booking: Booking | None = None, now: datetime | None = None
+) -> Contribution:
+    """Record one free-price contribution (0 is fine: nobody is turned away)."""
+    amount = _check_amount(amount, ceiling=Decimal(settings.CONTRIBUTION_CEILING))
+    if method not in PaymentMethod.values:
+        raise InvalidContribution(_("Choisissez un moyen de paiement de la liste."))
+    with transaction.atomic():
+        locked = _lock_meal(meal)
+        if locked.is_cancelled:
+            raise MealCancelled(_("Ce repas est annulé : il ne prend pas de participation."))
+        if open_closing(locked) is not None:
+            raise TillClosed(_("La caisse de ce repas est close. Rouvrez-la (avec une raison) pour enregistrer."))
+        if booking is not None:
+            current = Booking.objects.filter(pk=booking.pk).values("meal_id", "status").first()
+            if current is None or current["meal_id"] != locked.pk:
+                raise NotAGuest(_("Cette réservation n'est pas pour ce repas."))
+            if current["status"] == Booking.Status.CANCELLED:
+                raise NotAGuest(_("Cette réservation est annulée."))
+        return Contribution.objects.create(
+            meal=locked,
+            booking=booking,
+            amount=amount,
+            method=method,
+            recorded_at=now or timezone.now(),
+            recorded_by=by,
+        )
+
+
+def contribution_void(*, contribution: Contribution, by, reason: str, now: datetime | None = None) -> Contribution:
+    """Void a mistaken contribution (never delete it): who, when, why."""
+    reason = _reason(reason, message=_("Dites pourquoi vous annulez cette participation."))
+    with transaction.atomic():
+        meal = _lock_meal(contribution.meal_id)
+        locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        if locked.voided_at is not None:
+            raise AlreadyVoided(_("Cette participation est déjà annulée."))
+        if open_closing(meal) is not None:
+            # A closing counted these rows: changing them would silently change its figures.
+            raise TillClosed(_("La caisse de ce repas est close. Rouvrez-la (avec une raison) pour annuler."))
+        locked.voided_at = now or timezone.now()
+        locked.voided_by = by
+        locked.void_reason = reason
+        locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    contribution.voided_at, contribution.voided_by, contribution.void_reason = (
+        locked.voided_at,
+        locked.voided_by,
+        locked.void_reason,
+    )
+    return locked
+
+
+# ----------------------------------------------------------------------------
+# Till
+
+
+def expected_cash(meal: Meal) -> Decimal:
+    total = sum(
+        Contribution.objects.filter(meal=meal, method=PaymentMethod.CASH, voided_at__isnull=True).values_list(
+            "amount", flat=True
+        ),
+        Decimal("0.00"),
+    )
+    return total.quantize(CENT)
+
+
+def till_close(*, meal: Meal, counted_cash: Decimal, by, note: str = "", now: datetime | None = None) -> TillClosing:
+    """Close the till: the cash counted against the cash the non-voided cash rows say."""
+    counted_cash = _check_amount(counted_cash, ceiling=CASH_COUNT_CEILING)
+    with transaction.atomic():
+        locked = _lock_meal(meal)
+        if open_closing(locked) is not None:
+            raise TillClosed(_("La caisse de ce repas est déjà close."))
+        return TillClosing.objects.create(
+            meal=locked,
+            counted_cash=counted_cash,
+            expected_cash=expected_cash(locked),
+            note=(note or "").strip()[:500],
+            closed_at=now or timezone.now(),
+            closed_by=by,
+        )
+
+
+def till_reopen(*, meal: Meal, by, reason: str, now: datetime | None = None) -> TillClosing:
+    """Reopen a closed till, with a reason; the closing row stays as it was counted."""
+    reason = _reason(reason, message=_("Dites pourquoi vous rouvrez la caisse."))
+    with transaction.atomic():
+        locked = _lock_meal(meal)
+        closing = TillClosing.objects.select_for_update().filter(meal=locked, reopened_at__isnull=True).first()
+        if closing is None:
+            raise TillNotClosed(_("La caisse de ce repas n'est pas close."))
+        closing.reopened_at = now or timezone.now()
+        closing.reopened_by = by
+        closing.reopen_reason = reason
+        closing.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+    return closing
+
+
+# ----------------------------------------------------------------------------
+# Totals (read-only; computed from rows already fetched, so the desk's query count stays flat)
+
+
+@dataclass
+class MethodTotal:
+    method: str
+    label: str
+    amount: Decimal
+    count: int
+
+
+@dataclass
+class Totals:
+    total: Decimal = Decimal("0.00")
+    contributors: int = 0
+    covers: int = 0
+    cost_price: Decimal = Decimal("0.00")
+    by_method: list[MethodTotal] = field(default_factory=list)
+    cash: Decimal = Decimal("0.00")
+
+    @property
+    def average_per_cover(self) -> Decimal | None:
+        if not self.covers:
+            return None
+        return (self.total / self.covers).quantize(CENT)
+
+    @property
+    def gap_per_cover(self) -> Decimal | None:
+        average = self.average_per_cover
+        return None if average is None else average - self.cost_price
+
+    @property
+    def covers_cost(self) -> bool:
+        average = self.average_per_cover
+        return average is not None and average >= self.cost_price
+
+
+def door_totals(*, meal: Meal, contributions, covers: int) -> Totals:
+    """Totals of the non-voided ``contributions`` (an iterable already fetched)."""
+    sums: dict[str, list] = {}
+    totals = Totals(covers=covers, cost_price=meal.cost_price)
+    for contribution in contributions:
+        if contribution.voided_at is not None:
+            continue
+        entry = sums.setdefault(contribution.method, [Decimal("0.00"), 0])
+        entry[0] += contribution.amount
+        entry[1] += 1
+        totals.total += contribution.amount
+        totals.contributors += 1
+    labels = dict(PaymentMethod.choices)
+    totals.by_method = [
+        MethodTotal(method=value, label=str(labels[value]), amount=sums[value][0], count=sums[value][1])
+        for value in PaymentMethod.values
+        if value in sums
+    ]
+    totals.cash = sums.get(PaymentMethod.CASH, [Decimal("0.00")])[0]
+    return totals
