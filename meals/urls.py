@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meals.views import planning, public
+from meals.views import booking, planning, public
 
 app_name = "meals"
 
@@ -8,6 +8,10 @@ urlpatterns = [
     # Guests (issue: booking) ------------------------------------------
     path("", public.upcoming, name="upcoming"),
     path("repas/<int:pk>/", public.meal_detail, name="meal"),
+    path("repas/<int:pk>/reserver/", booking.book, name="book"),
+    path("repas/<int:pk>/reserver-pour/", booking.book_on_behalf, name="book_on_behalf"),
+    path("reservation/<str:token>/", booking.booking_detail, name="booking"),
+    path("reservation/<str:token>/annuler/", booking.cancel_booking, name="cancel_booking"),
     # Volunteers (issue: shifts) ---------------------------------------
     # Door desk (issue: door) ------------------------------------------
     # Planning (issue: coordinators) -----------------------------------

@@ -1,15 +1,57 @@
 """Pages anyone may see: the next meals and one meal. Counts only, never names."""
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
-from meals.models import Meal
+from meals.models import ALLERGENS, DIET_LABELS, Meal, Shift
+
+ALLERGEN_LABELS = dict(ALLERGENS)
+DIET_LABEL_NAMES = dict(DIET_LABELS)
+HELP_ROLES = (Shift.Role.COOKING, Shift.Role.TABLE, Shift.Role.DISHES)
+
+
+def _helping_shifts():
+    return Prefetch(
+        "shifts", queryset=Shift.objects.filter(role__in=HELP_ROLES).order_by("starts_at"), to_attr="helping_shifts"
+    )
+
+
+def _decorate(meal: Meal, *, now) -> Meal:
+    """Labels and flags the templates need, computed in Python from rows already loaded."""
+    meal.allergen_labels = [ALLERGEN_LABELS.get(code, code) for code in meal.allergens or []]
+    meal.diet_names = [DIET_LABEL_NAMES.get(code, code) for code in meal.diet_labels or []]
+    meal.hands_needed = [shift for shift in getattr(meal, "helping_shifts", []) if shift.hands_needed > 0]
+    meal.open_now = meal.is_open_for_booking(now)
+    meal.not_yet_open = not meal.is_cancelled and now < meal.booking_opens_at
+    meal.is_past = meal.ends_at < now
+    return meal
 
 
 def upcoming(request):
-    meals = Meal.objects.upcoming().order_by("starts_at")
+    now = timezone.now()
+    meals = [
+        _decorate(meal, now=now)
+        for meal in Meal.objects.upcoming(now=now).prefetch_related(_helping_shifts()).order_by("starts_at")
+    ]
     return render(request, "meals/upcoming.html", {"meals": meals})
 
 
+def meal_page_context(meal: Meal, *, request, form=None) -> dict:
+    from meals.forms.booking import BookingForm
+    from meals.services.booking import can_book_on_behalf
+
+    now = timezone.now()
+    if not hasattr(meal, "helping_shifts"):
+        meal.helping_shifts = list(meal.shifts.filter(role__in=HELP_ROLES).order_by("starts_at"))
+    _decorate(meal, now=now)
+    return {
+        "meal": meal,
+        "form": form or BookingForm(meal=meal),
+        "can_book_on_behalf": can_book_on_behalf(request.user),
+    }
+
+
 def meal_detail(request, pk: int):
-    meal = get_object_or_404(Meal, pk=pk)
-    return render(request, "meals/meal.html", {"meal": meal})
+    meal = get_object_or_404(Meal.objects.prefetch_related(_helping_shifts()), pk=pk)
+    return render(request, "meals/meal.html", meal_page_context(meal, request=request))

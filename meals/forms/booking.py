@@ -1,0 +1,138 @@
+"""The guest's booking form and the coordinator's "someone phoned" form."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from meals.models import Shift
+from meals.services.booking import InvalidPhone, normalize_phone
+
+HELP_CHOICES = [
+    ("", _("Non merci, je viens seulement manger")),
+    (Shift.Role.COOKING, _("Je viens aider en cuisine (le matin)")),
+    (Shift.Role.TABLE, _("Je viens mettre la table")),
+    (Shift.Role.DISHES, _("Je fais la vaisselle après le repas")),
+]
+
+
+class BookingForm(forms.Form):
+    name = forms.CharField(
+        label=_("Votre nom"),
+        max_length=200,
+        help_text=_("Votre prénom suffit."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Votre e-mail"),
+        required=False,
+        max_length=254,
+        help_text=_("Pour recevoir la confirmation. Facultatif si vous donnez un téléphone."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Votre téléphone"),
+        required=False,
+        max_length=30,
+        help_text=_("Par exemple 06 12 34 56 78. Facultatif si vous donnez un e-mail."),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    party_size = forms.TypedChoiceField(
+        label=_("Combien de personnes ?"),
+        coerce=int,
+        initial=1,
+    )
+    notes = forms.CharField(
+        label=_("Un régime, une allergie ? (facultatif)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    help_with = forms.ChoiceField(
+        label=_("Voulez-vous nous donner un coup de main ?"),
+        required=False,
+        choices=HELP_CHOICES,
+        widget=forms.RadioSelect,
+    )
+
+    submit_label = _("Je réserve")
+    require_contact = True
+
+    def __init__(self, *args, meal=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        maximum = settings.MAX_PARTY_SIZE
+        self.fields["party_size"].choices = [
+            (n, _("1 personne (moi)") if n == 1 else _("%(n)s personnes") % {"n": n}) for n in range(1, maximum + 1)
+        ]
+        self.fields["party_size"].error_messages["invalid_choice"] = _(
+            "Choisissez un nombre de personnes entre 1 et %(max)s."
+        ) % {"max": maximum}
+        if "help_with" in self.fields:
+            self.fields["help_with"].initial = ""
+        self.helper = FormHelper()
+        self.helper.form_method = "post"
+        if meal is not None:
+            self.helper.form_action = self.action_url(meal)
+        self.helper.add_input(Submit("submit", self.submit_label, css_class="btn-primary btn-lg btn-book"))
+
+    def action_url(self, meal) -> str:
+        return reverse("meals:book", args=[meal.pk])
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Indiquez votre nom."))
+        return name
+
+    def clean_phone(self) -> str:
+        try:
+            return normalize_phone(self.cleaned_data.get("phone", ""))
+        except InvalidPhone as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            self.require_contact
+            and not cleaned.get("email")
+            and not cleaned.get("phone")
+            and not self.errors.get("email")
+            and not self.errors.get("phone")
+        ):
+            raise forms.ValidationError(
+                _("Laissez-nous un e-mail ou un numéro de téléphone, pour vous prévenir si besoin.")
+            )
+        return cleaned
+
+
+class OnBehalfForm(BookingForm):
+    """A coordinator books for someone who phoned: a name is enough."""
+
+    override_capacity = forms.BooleanField(
+        label=_("Ajouter même si le repas est complet (place en plus)"),
+        required=False,
+    )
+
+    submit_label = _("Enregistrer la réservation")
+    require_contact = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Nom de la personne")
+        self.fields["name"].help_text = ""
+        self.fields["email"].label = _("Son e-mail (facultatif)")
+        self.fields["email"].help_text = ""
+        self.fields["phone"].label = _("Son téléphone (facultatif)")
+        self.fields["phone"].help_text = ""
+        self.fields["party_size"].label = _("Nombre de personnes")
+        self.fields["party_size"].choices = [(n, str(n)) for n in range(1, 21)]
+        self.fields["party_size"].error_messages["invalid_choice"] = _(
+            "Choisissez un nombre de personnes entre 1 et %(max)s."
+        ) % {"max": 20}
+        self.fields["notes"].label = _("Régime, allergies, remarque (facultatif)")
+        del self.fields["help_with"]
+
+    def action_url(self, meal) -> str:
+        return reverse("meals:book_on_behalf", args=[meal.pk])

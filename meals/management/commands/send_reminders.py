@@ -1,0 +1,28 @@
+"""The day-before reminders, for cron (once a day). Idempotent: never mails twice."""
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from meals.emails import send_booking_reminders
+
+
+class Command(BaseCommand):
+    help = "Send tomorrow's reminders (guests with an email). Safe to run more than once."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--day", help="Meals of this day (YYYY-MM-DD) instead of tomorrow.")
+
+    def handle(self, *args, day=None, **options):
+        now = timezone.now()
+        if day:
+            try:
+                day = date.fromisoformat(day)
+            except ValueError as exc:
+                raise CommandError("--day must be YYYY-MM-DD") from exc
+        # One call per kind of reminder; each is idempotent on its own.
+        guests = send_booking_reminders(day=day, now=now)
+        self.stdout.write(f"Guest reminders sent: {guests}")
+        # Volunteers (issue: shifts): add the shift reminders here, e.g.
+        # volunteers = send_shift_reminders(day=day, now=now)

@@ -1,0 +1,121 @@
+"""Booking a seat, the private booking page, cancelling, booking on someone's behalf."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from meals.forms.booking import BookingForm, OnBehalfForm
+from meals.models import Booking, Meal
+from meals.ratelimit import is_limited
+from meals.services.booking import BookingError, booking_cancel, booking_create, waitlist_position
+from meals.views.public import meal_page_context
+
+
+def get_booking(token: str) -> Booking:
+    """The booking behind a private link; any other token is a 404."""
+    return get_object_or_404(Booking.objects.select_related("meal"), token=token)
+
+
+def _language() -> str:
+    return (get_language() or settings.LANGUAGE_CODE)[:2]
+
+
+def _after_booking(request, booking: Booking):
+    if getattr(booking, "is_duplicate", False):
+        messages.info(request, _("Vous avez déjà réservé pour ce repas. Voici votre réservation."))
+    elif booking.status == Booking.Status.WAITLISTED:
+        messages.warning(
+            request,
+            _("Le repas est complet : vous êtes sur la liste d'attente. Nous vous prévenons si une place se libère."),
+        )
+    else:
+        messages.success(request, _("C'est réservé ! Nous vous attendons avec plaisir."))
+    if getattr(booking, "help_message", ""):
+        messages.info(request, booking.help_message)
+    return redirect("meals:booking", token=booking.token)
+
+
+@require_POST
+def book(request, pk: int):
+    meal = get_object_or_404(Meal, pk=pk)
+    if is_limited(request, scope="book", rate=settings.BOOKING_RATE_LIMIT):
+        return render(request, "meals/rate_limited.html", {"meal": meal}, status=429)
+    form = BookingForm(request.POST, meal=meal)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            booking = booking_create(
+                meal=meal,
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                party_size=data["party_size"],
+                notes=data["notes"],
+                help_with=data.get("help_with") or "",
+                language=_language(),
+                by=request.user if request.user.is_authenticated else None,
+            )
+        except BookingError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return _after_booking(request, booking)
+    context = meal_page_context(meal, request=request, form=form)
+    return render(request, "meals/meal.html", context, status=400 if form.errors else 200)
+
+
+def booking_detail(request, token: str):
+    booking = get_booking(token)
+    return render(
+        request,
+        "meals/booking.html",
+        {"booking": booking, "meal": booking.meal, "position": waitlist_position(booking)},
+    )
+
+
+@require_POST
+def cancel_booking(request, token: str):
+    booking = get_booking(token)
+    if booking.status == Booking.Status.CANCELLED:
+        messages.info(request, _("Cette réservation était déjà annulée."))
+    else:
+        booking_cancel(booking=booking)
+        messages.success(request, _("Votre réservation est annulée. Merci de nous avoir prévenus !"))
+    return redirect("meals:booking", token=booking.token)
+
+
+@login_required
+@permission_required("meals.book_on_behalf", raise_exception=True)
+def book_on_behalf(request, pk: int):
+    meal = get_object_or_404(Meal, pk=pk)
+    if request.method == "POST":
+        form = OnBehalfForm(request.POST, meal=meal)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                booking = booking_create(
+                    meal=meal,
+                    name=data["name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    party_size=data["party_size"],
+                    notes=data["notes"],
+                    language=_language(),
+                    by=request.user,
+                    override_capacity=data["override_capacity"],
+                )
+            except BookingError as exc:
+                form.add_error(None, str(exc))
+            else:
+                return _after_booking(request, booking)
+    else:
+        form = OnBehalfForm(meal=meal)
+    return render(
+        request,
+        "meals/book_on_behalf.html",
+        {"meal": meal, "form": form},
+        status=400 if form.errors else 200,
+    )
