@@ -32,3 +32,23 @@ def test_seed_demo_refuses_a_database_that_has_meals(make_meal):
     with pytest.raises(CommandError, match="déjà des repas"):
         call_command("seed_demo")
     assert Meal.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_seed_demo_year_scale_keeps_counters_consistent_with_rows(capsys):
+    # A small "year" (12 meals): the same generator as the benchmark's 250.
+    call_command("seed_demo", "--scale", "year", "--meals", "12")
+
+    assert "12 repas" in capsys.readouterr().out
+    assert Meal.objects.count() == 12
+    assert Booking.objects.filter(status=Booking.Status.WAITLISTED).exists()
+    assert Contribution.objects.filter(voided_at__isnull=False).exists()
+    for meal in Meal.objects.all():
+        confirmed = sum(b.party_size for b in meal.bookings.filter(status=Booking.Status.CONFIRMED))
+        assert meal.seats_taken == confirmed <= meal.capacity
+        assert meal.starts_at.isoweekday() in (2, 3, 4, 5, 6)
+    for shift in Shift.objects.all():
+        assert shift.taken == shift.signups.count() <= shift.slots
+    # Contributions only for people who came.
+    for contribution in Contribution.objects.filter(booking__isnull=False).select_related("booking"):
+        assert contribution.booking.checked_in_at is not None

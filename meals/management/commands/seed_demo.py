@@ -1,5 +1,6 @@
 """Fill an empty database with a believable month of a French participatory cantine."""
 
+import argparse
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -12,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from meals.management.commands._seed_year import seed_year
 from meals.models import Booking, Contribution, Meal, SeatBlock, Shift, ShiftSignup
 from meals.services.shifts import shifts_create_default
 from members.models import Member, Membership, Partner, PaymentMethod
@@ -141,14 +143,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Ajouter même si des repas existent déjà.")
         parser.add_argument("--seed", type=int, default=2026, help="Graine du hasard (résultats reproductibles).")
+        parser.add_argument(
+            "--scale",
+            choices=["month", "year"],
+            default="month",
+            help="month : un mois de démonstration ; year : une année chargée (≈ 250 repas, pour le banc d'essai).",
+        )
+        # Hidden knob: fewer meals for a small "year" (the tests).
+        parser.add_argument("--meals", type=int, default=250, help=argparse.SUPPRESS)
 
-    def handle(self, *args, force: bool = False, seed: int = 2026, **options):
+    def handle(self, *args, force: bool = False, seed: int = 2026, scale: str = "month", **options):
         if Meal.objects.exists() and not force:
             raise CommandError(
                 "La base contient déjà des repas : rien n'a été modifié. "
                 "Utilisez --force pour ajouter quand même des données de démonstration."
             )
         rng = random.Random(seed)
+        if scale == "year":
+            self.handle_year(rng, meals=options.get("meals") or 250)
+            return
         with transaction.atomic():
             users = self.create_logins()
             partner = self.create_partner(users[PARTNER])
@@ -157,6 +170,28 @@ class Command(BaseCommand):
             meals = self.create_meals(rng)
             self.fill_meals(rng, meals, guests, volunteers, partner, users[COORDINATOR])
         self.stdout.write(self.style.SUCCESS(f"Données de démonstration : {len(meals)} repas, {len(guests)} convives."))
+        self.stdout.write(f"Identifiants (mot de passe : {DEMO_PASSWORD})")
+        for email, first, _last, group in LOGINS:
+            self.stdout.write(f"  {group:12} {email}  ({first})")
+
+    def handle_year(self, rng: random.Random, *, meals: int) -> None:
+        with transaction.atomic():
+            users = self.create_logins()
+            partner = self.create_partner(users[PARTNER])
+            counts = seed_year(
+                rng=rng,
+                meals_wanted=meals,
+                partner=partner,
+                coordinator=users[COORDINATOR],
+                volunteer_user=users[VOLUNTEER],
+                menus=MENUS,
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Une année de données : {meals} repas, {members} membres, {bookings} réservations, "
+                "{contributions} participations, {signups} inscriptions aux créneaux.".format(**counts)
+            )
+        )
         self.stdout.write(f"Identifiants (mot de passe : {DEMO_PASSWORD})")
         for email, first, _last, group in LOGINS:
             self.stdout.write(f"  {group:12} {email}  ({first})")
