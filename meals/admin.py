@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from meals.models import Booking, Contribution, Meal, MealSeries, SeatBlock, Shift, ShiftSignup, TillClosing
+from meals.models import (
+    Booking,
+    Contribution,
+    Meal,
+    MealSeries,
+    SeatBlock,
+    Shift,
+    ShiftSignup,
+    ShiftTemplate,
+    TillClosing,
+)
 
 
 class ShiftInline(admin.TabularInline):
@@ -90,3 +100,9 @@ class TillClosingAdmin(ReadOnlyAdmin):
 @admin.register(SeatBlock)
 class SeatBlockAdmin(admin.ModelAdmin):
     list_display = ["meal", "partner", "seats", "release_at"]
+
+
+@admin.register(ShiftTemplate)
+class ShiftTemplateAdmin(admin.ModelAdmin):
+    list_display = ["role", "minutes_before_meal", "duration_minutes", "slots", "active"]
+    list_editable = ["active"]

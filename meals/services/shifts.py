@@ -1,9 +1,25 @@
-"""Shift rules: creating a meal's shifts, claiming and releasing slots."""
+"""Shift rules: creating a meal's shifts, claiming and releasing slots, reminders."""
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from meals.models import Meal, Shift
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
+
+logger = logging.getLogger(__name__)
+
+# Volunteers may release a shift online until this long before it starts;
+# after that the coordination must know, so they are asked to phone.
+RELEASE_CUTOFF = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -23,9 +39,27 @@ DEFAULT_SHIFT_TEMPLATE = [
 ]
 
 
+def shift_template_rows() -> list[ShiftTemplateRow]:
+    """The coordinator's template when one was saved (its active rows), else the built-in one."""
+    saved = list(ShiftTemplate.objects.all())
+    if not saved:
+        return list(DEFAULT_SHIFT_TEMPLATE)
+    return [
+        ShiftTemplateRow(
+            role=row.role,
+            starts_before_meal=timedelta(minutes=row.minutes_before_meal),
+            duration=timedelta(minutes=row.duration_minutes),
+            slots=row.slots,
+            description=row.description,
+        )
+        for row in saved
+        if row.active
+    ]
+
+
 def shifts_create_default(*, meal: Meal, template=None) -> list[Shift]:
     """Give a new meal its cooking, table and washing-up shifts."""
-    rows = template or DEFAULT_SHIFT_TEMPLATE
+    rows = template or shift_template_rows()
     return Shift.objects.bulk_create(
         [
             Shift(
@@ -57,20 +91,21 @@ class ShiftClosed(ShiftError):
     """The shift is over, or its meal was cancelled."""
 
 
-def shift_claim(*, shift: Shift, member, booking=None, by=None, now=None):
+class NotOnShift(ShiftError):
+    """The sign-up to release is already gone."""
+
+
+class ReleaseTooLate(ShiftError):
+    """Less than ``RELEASE_CUTOFF`` before the shift: only the coordination may release it."""
+
+
+def shift_claim(*, shift: Shift, member, booking=None, by=None, now=None) -> ShiftSignup:
     """Put ``member`` on ``shift``. Must hold under concurrency: lock the shift, count, write.
 
     Returns the new ``ShiftSignup``. Raises ``ShiftFull``, ``AlreadyOnShift`` or
     ``ShiftClosed``. Call it inside an outer ``transaction.atomic()`` to take
     the slot in the same transaction as something else (a booking).
     """
-    from django.db import transaction
-    from django.db.models import F
-    from django.utils import timezone
-    from django.utils.translation import gettext as _
-
-    from meals.models import ShiftSignup
-
     now = now or timezone.now()
     with transaction.atomic():
         # Lock the shift row first: two volunteers racing for the last slot
@@ -88,3 +123,107 @@ def shift_claim(*, shift: Shift, member, booking=None, by=None, now=None):
         Shift.objects.filter(pk=locked.pk).update(taken=F("taken") + 1)
     shift.taken = locked.taken + 1
     return signup
+
+
+def can_release_late(user) -> bool:
+    """Coordinators may take someone off a shift at any time."""
+    return user is not None and user.has_perm("meals.delete_shiftsignup")
+
+
+def release_is_late(shift: Shift, now=None) -> bool:
+    now = now or timezone.now()
+    return shift.starts_at - now < RELEASE_CUTOFF
+
+
+def too_late_message() -> str:
+    phone = getattr(settings, "COORDINATION_PHONE", "")
+    if phone:
+        return _(
+            "Le créneau commence dans moins de 24 heures : vous ne pouvez plus vous désinscrire en ligne. "
+            "Appelez la coordination au %(phone)s."
+        ) % {"phone": phone}
+    return _(
+        "Le créneau commence dans moins de 24 heures : vous ne pouvez plus vous désinscrire en ligne. "
+        "Appelez la coordination."
+    )
+
+
+def shift_release(*, signup: ShiftSignup, by=None, now=None, force: bool = False) -> None:
+    """Take a sign-up off its shift and free the slot.
+
+    Volunteers may do it until ``RELEASE_CUTOFF`` before the shift; a
+    coordinator (``meals.delete_shiftsignup``) at any time. ``force`` skips the
+    cut-off for callers that decide for themselves (a guest cancelling the
+    booking the sign-up came with). Raises ``NotOnShift``, ``ShiftClosed`` or
+    ``ReleaseTooLate``.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Same lock as shift_claim, so ``taken`` and the sign-ups never disagree.
+        locked = Shift.objects.select_for_update().get(pk=signup.shift_id)
+        if not ShiftSignup.objects.filter(pk=signup.pk, shift=locked).exists():
+            raise NotOnShift(_("Vous n'êtes plus inscrit·e sur ce créneau."))
+        if not force and not can_release_late(by):
+            if locked.starts_at <= now:
+                raise ShiftClosed(_("Ce créneau est déjà commencé ou passé."))
+            if release_is_late(locked, now):
+                raise ReleaseTooLate(too_late_message())
+        ShiftSignup.objects.filter(pk=signup.pk).delete()
+        Shift.objects.filter(pk=locked.pk).update(taken=F("taken") - 1)
+
+
+def shift_reminders_send(*, now=None) -> int:
+    """Mail each volunteer, the day before, the shifts they hold tomorrow. Returns the mails sent.
+
+    Idempotent: each sign-up remembers ``reminder_sent_at``; a second run the
+    same day sends nothing. Guests who help through a booking get the booking's
+    own reminder, so they are left out here.
+    """
+    now = now or timezone.now()
+    tomorrow = timezone.localdate(now) + timedelta(days=1)
+    due = (
+        ShiftSignup.objects.filter(
+            reminder_sent_at__isnull=True,
+            booking__isnull=True,
+            shift__starts_at__date=tomorrow,
+            shift__starts_at__gt=now,
+            shift__meal__status=Meal.Status.SCHEDULED,
+            member__erased_at__isnull=True,
+        )
+        .select_related("member__user")
+        .order_by("member_id", "shift__starts_at")
+    )
+    by_member: dict[int, list[int]] = {}
+    members = {}
+    for signup in due:
+        by_member.setdefault(signup.member_id, []).append(signup.pk)
+        members[signup.member_id] = signup.member
+    sent = 0
+    for member_id, pks in by_member.items():
+        member = members[member_id]
+        email = member.email or (member.user.email if member.user else "")
+        if not email:
+            continue
+        with transaction.atomic():
+            # Lock and re-check, so two runs at once never mail twice.
+            todo = list(
+                ShiftSignup.objects.select_for_update()
+                .filter(pk__in=pks, reminder_sent_at__isnull=True)
+                .select_related("shift__meal")
+                .order_by("shift__starts_at")
+            )
+            if not todo:
+                continue
+            ShiftSignup.objects.filter(pk__in=[s.pk for s in todo]).update(reminder_sent_at=now)
+            with translation.override(member.language or "fr"):
+                context = {
+                    "member": member,
+                    "signups": todo,
+                    "my_shifts_url": settings.SITE_URL + reverse("meals:my_shifts"),
+                }
+                subject = _("Rappel : vous êtes attendu·e demain à la cantine")
+                body = render_to_string("meals/shifts/email/reminder.txt", context)
+            send_mail(subject, body, None, [email])
+        sent += 1
+    logger.info("shift reminders sent: %s", sent)
+    return sent
