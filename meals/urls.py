@@ -1,6 +1,9 @@
 from django.urls import path
 
 from meals.views import booking, planning, public
+from meals.views import door as door_views
+from meals.views import reports as report_views
+from meals.views import shifts as shift_views
 
 app_name = "meals"
 
@@ -13,7 +16,27 @@ urlpatterns = [
     path("reservation/<str:token>/", booking.booking_detail, name="booking"),
     path("reservation/<str:token>/annuler/", booking.cancel_booking, name="cancel_booking"),
     # Volunteers (issue: shifts) ---------------------------------------
+    path("creneaux/", shift_views.board, name="shifts"),
+    path("creneaux/<int:pk>/je-viens/", shift_views.claim, name="claim_shift"),
+    path("creneaux/<int:pk>/je-me-desinscris/", shift_views.release, name="release_shift"),
+    path("creneaux/mes-creneaux/", shift_views.my_shifts, name="my_shifts"),
+    path("creneaux/agenda/<str:token>.ics", shift_views.shifts_ical, name="shifts_ical"),
+    path("creneaux/agenda/nouveau-lien/", shift_views.regenerate_calendar_token, name="regenerate_calendar_token"),
+    path("creneaux/semaine/", shift_views.overview, name="shift_overview"),
+    path("creneaux/<int:pk>/inscrire/", shift_views.assign, name="shift_assign"),
+    path("creneaux/inscription/<int:pk>/retirer/", shift_views.unassign, name="shift_unassign"),
+    path("creneaux/modele/", shift_views.template_edit, name="shift_template"),
     # Door desk (issue: door) ------------------------------------------
+    path("accueil/", door_views.door_today, name="door_today"),
+    path("accueil/repas/<int:pk>/", door_views.door_desk, name="door"),
+    path("accueil/repas/<int:pk>/participation/", door_views.record_contribution, name="record_contribution"),
+    path("accueil/repas/<int:pk>/sans-reservation/", door_views.door_walk_in, name="door_walk_in"),
+    path("accueil/repas/<int:pk>/caisse/cloture/", door_views.door_till_close, name="door_till_close"),
+    path("accueil/repas/<int:pk>/caisse/reouverture/", door_views.door_till_reopen, name="door_till_reopen"),
+    path("accueil/repas/<int:pk>/feuille-du-jour/", door_views.day_sheet, name="day_sheet"),
+    path("accueil/reservation/<int:pk>/arrivee/", door_views.door_check_in, name="door_check_in"),
+    path("accueil/reservation/<int:pk>/annuler-arrivee/", door_views.door_undo_check_in, name="door_undo_check_in"),
+    path("accueil/participation/<int:pk>/annuler/", door_views.door_void_contribution, name="door_void_contribution"),
     # Planning (issue: coordinators) -----------------------------------
     path("planning/", planning.planning_list, name="planning"),
     path("planning/nouveau-repas/", planning.meal_new, name="planning_new"),
@@ -22,4 +45,10 @@ urlpatterns = [
     path("planning/repas/<int:pk>/annuler/", planning.meal_cancel, name="planning_cancel"),
     path("planning/repas/<int:pk>/places-partenaire/", planning.seat_block_set, name="planning_seat_block"),
     # Reports (issue: reports) -----------------------------------------
+    path("bilans/", report_views.reports, name="reports"),
+    path("bilans/participations/", report_views.report_contributions, name="report_contributions"),
+    path("bilans/frequentation/", report_views.report_attendance, name="report_attendance"),
+    path("bilans/benevolat/", report_views.report_volunteers, name="report_volunteers"),
+    path("bilans/convives/", report_views.report_guests, name="report_guests"),
+    path("bilans/export/<slug:kind>.csv", report_views.report_csv, name="report_csv"),
 ]

@@ -1,0 +1,416 @@
+"""The figures the cantine tells its board and funders, for a month or a year.
+
+Every figure is one aggregate query (or one grouped query) in the database, so
+the number of queries is the same for a month of 3 meals and a year of 250.
+The period is a meal's date: a meal belongs to the month it starts in.
+
+Definitions (the same on the page, in the lists behind it and in the CSV files):
+
+- a meal is *held* when it is scheduled (not cancelled) and starts in the period;
+- *covers served*: the party sizes of checked-in bookings (walk-ins included);
+- *bookings*: confirmed bookings that are not walk-ins;
+- *no-shows*: those bookings, for a meal that is over, never checked in;
+- *unique guests*: distinct members among checked-in bookings (anonymous
+  walk-ins count in covers, not in people); *first-time* guests came for the
+  first time ever in the period; *returning* guests came at least twice, ever,
+  up to the end of the period;
+- contributions: voided ones never count in totals; they are listed apart.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from meals.models import Booking, Contribution, Meal, Shift, ShiftSignup
+from members.models import Member, PaymentMethod
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+# --- The period ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month (``month`` set) or a calendar year, in the cantine's time zone."""
+
+    year: int
+    month: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return "month" if self.month else "year"
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month or 1, 1)
+
+    @property
+    def next_first_day(self) -> date:
+        if self.month is None:
+            return date(self.year + 1, 1, 1)
+        return date(self.year + (self.month == 12), self.month % 12 + 1, 1)
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive end."""
+        return datetime.combine(self.next_first_day, time.min, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+    @property
+    def label(self) -> str:
+        if self.month is None:
+            return str(self.year)
+        return formats.date_format(self.first_day, "F Y")
+
+    @property
+    def previous(self) -> "Period | None":
+        if self.month is None:
+            return Period(self.year - 1) if self.year > MIN_YEAR else None
+        if self.month == 1:
+            return Period(self.year - 1, 12) if self.year > MIN_YEAR else None
+        return Period(self.year, self.month - 1)
+
+    @property
+    def next(self) -> "Period | None":
+        if self.month is None:
+            return Period(self.year + 1) if self.year < MAX_YEAR else None
+        if self.month == 12:
+            return Period(self.year + 1, 1) if self.year < MAX_YEAR else None
+        return Period(self.year, self.month + 1)
+
+    @property
+    def year_period(self) -> "Period":
+        return Period(self.year)
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The GET parameters that select this period."""
+        if self.month is None:
+            return {"year": str(self.year)}
+        return {"month": f"{self.year:04d}-{self.month:02d}"}
+
+    @property
+    def slug(self) -> str:
+        return self.query.get("month") or self.query["year"]
+
+
+class BadPeriod(ValueError):
+    """A month or year the reports cannot show; the message is for the coordinator."""
+
+
+def period_from_query(query, *, today: date | None = None) -> Period:
+    """``?month=2026-11`` or ``?year=2026``; the current month when neither is given."""
+    today = today or timezone.localdate()
+    month = (query.get("month") or "").strip()
+    year = (query.get("year") or "").strip()
+    if month:
+        try:
+            y, m = (int(part) for part in month.split("-"))
+        except ValueError:
+            raise BadPeriod(_("Ce mois n'est pas valide : écrivez-le comme 2026-11.")) from None
+        if not (MIN_YEAR <= y <= MAX_YEAR and 1 <= m <= 12):
+            raise BadPeriod(_("Ce mois n'est pas valide : écrivez-le comme 2026-11."))
+        return Period(y, m)
+    if year:
+        if not year.isdigit() or not MIN_YEAR <= int(year) <= MAX_YEAR:
+            raise BadPeriod(_("Cette année n'est pas valide : écrivez-la comme 2026."))
+        return Period(int(year))
+    return Period(today.year, today.month)
+
+
+# --- Querysets shared by the figures, the lists and the CSV files ----------
+
+
+def held_meals(period: Period) -> QuerySet:
+    return Meal.objects.scheduled().filter(starts_at__gte=period.start, starts_at__lt=period.end)
+
+
+def _held(prefix: str, period: Period) -> Q:
+    """The same as ``held_meals`` seen from a row that points to the meal."""
+    return Q(
+        **{
+            f"{prefix}status": Meal.Status.SCHEDULED,
+            f"{prefix}starts_at__gte": period.start,
+            f"{prefix}starts_at__lt": period.end,
+        }
+    )
+
+
+CHECKED_IN = Q(checked_in_at__isnull=False)
+BOOKED = Q(status=Booking.Status.CONFIRMED, is_walk_in=False)
+
+
+def _no_show(now: datetime) -> Q:
+    return BOOKED & Q(checked_in_at__isnull=True, meal__ends_at__lte=now)
+
+
+def period_contributions(period: Period) -> QuerySet:
+    return Contribution.objects.filter(_held("meal__", period))
+
+
+def period_signups(period: Period) -> QuerySet:
+    return ShiftSignup.objects.filter(_held("shift__meal__", period))
+
+
+SHIFT_DURATION = ExpressionWrapper(F("shift__ends_at") - F("shift__starts_at"), output_field=DurationField())
+
+
+def meals_with_figures(period: Period, *, now: datetime | None = None) -> QuerySet:
+    """Held meals, each with its covers, bookings, no-shows and contributions (one query)."""
+    now = now or timezone.now()
+
+    def booking_sum(condition: Q, field: str = "party_size"):
+        rows = (
+            Booking.objects.filter(condition, meal=OuterRef("pk"))
+            .order_by()
+            .values("meal")
+            .annotate(total=Sum(field))
+            .values("total")
+        )
+        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+    def booking_count(condition: Q):
+        rows = (
+            Booking.objects.filter(condition, meal=OuterRef("pk"))
+            .order_by()
+            .values("meal")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+    live = Contribution.objects.filter(meal=OuterRef("pk"), voided_at__isnull=True).order_by().values("meal")
+    meals = held_meals(period).annotate(
+        covers=booking_sum(CHECKED_IN),
+        walk_in_covers=booking_sum(CHECKED_IN & Q(is_walk_in=True)),
+        bookings_count=booking_count(BOOKED),
+        no_shows=booking_count(_no_show(now)),
+        contributions_total=Coalesce(
+            Subquery(live.annotate(t=Sum("amount")).values("t"), output_field=MONEY), Value(ZERO), output_field=MONEY
+        ),
+        contributions_count=Coalesce(
+            Subquery(live.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
+        ),
+    )
+    return meals.annotate(
+        per_cover=ExpressionWrapper(F("contributions_total") / NullIf(F("covers"), 0), output_field=MONEY)
+    )
+
+
+def guests_with_visits(period: Period) -> QuerySet:
+    """Members who came in the period, with their first visit and their visits up to its end."""
+    came = Q(bookings__checked_in_at__isnull=False, bookings__meal__status=Meal.Status.SCHEDULED)
+    return (
+        Member.objects.annotate(
+            visits_in_period=Count("bookings", filter=came & _held("bookings__meal__", period)),
+            visits_to_date=Count("bookings", filter=came & Q(bookings__meal__starts_at__lt=period.end)),
+            first_visit=Min("bookings__meal__starts_at", filter=came),
+        )
+        .filter(visits_in_period__gte=1)
+        .select_related("partner")
+    )
+
+
+def volunteer_hours(period: Period) -> QuerySet:
+    """One row per person who signed up for a shift: signups and hours."""
+    return (
+        period_signups(period)
+        .order_by()
+        .values("member", "member__name", "member__erased_at")
+        .annotate(signups=Count("pk"), duration=Sum(SHIFT_DURATION))
+        .order_by("member__name", "member")
+    )
+
+
+# --- The figures -------------------------------------------------------------
+
+
+def _ratio(part, whole, places: str = "0.01") -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def _percent(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _hours(duration) -> Decimal:
+    if not duration:
+        return Decimal("0.0")
+    return (Decimal(duration.total_seconds()) / 3600).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def compute(period: Period, *, now: datetime | None = None) -> dict:
+    """All the figures of the period, in a fixed number of queries."""
+    now = now or timezone.now()
+
+    meals = list(meals_with_figures(period, now=now).order_by("starts_at", "pk"))
+
+    bookings = Booking.objects.filter(_held("meal__", period)).aggregate(
+        covers=Coalesce(Sum("party_size", filter=CHECKED_IN), 0),
+        walk_in_covers=Coalesce(Sum("party_size", filter=CHECKED_IN & Q(is_walk_in=True)), 0),
+        bookings=Count("pk", filter=BOOKED),
+        past_bookings=Count("pk", filter=BOOKED & Q(meal__ends_at__lte=now)),
+        no_shows=Count("pk", filter=_no_show(now)),
+        cost_of_covers=Coalesce(
+            Sum(F("party_size") * F("meal__cost_price"), filter=CHECKED_IN, output_field=MONEY),
+            Value(ZERO),
+            output_field=MONEY,
+        ),
+        organic_weighted=Coalesce(Sum(F("party_size") * F("meal__organic_share"), filter=CHECKED_IN), 0),
+        local_weighted=Coalesce(Sum(F("party_size") * F("meal__local_share"), filter=CHECKED_IN), 0),
+    )
+    meal_count = len(meals)
+    covers = bookings["covers"]
+
+    guests = guests_with_visits(period).aggregate(
+        unique=Count("pk"),
+        first_time=Count("pk", filter=Q(first_visit__gte=period.start)),
+        returning=Count("pk", filter=Q(visits_to_date__gte=2)),
+    )
+
+    partner_rows = list(
+        Booking.objects.filter(_held("meal__", period))
+        .annotate(
+            via_partner=Coalesce("partner", "member__partner"),
+            via_partner_name=Coalesce("partner__name", "member__partner__name"),
+        )
+        .filter(via_partner__isnull=False)
+        .order_by()
+        .values("via_partner", "via_partner_name")
+        .annotate(
+            bookings=Count("pk", filter=BOOKED),
+            covers=Coalesce(Sum("party_size", filter=CHECKED_IN), 0),
+            people=Count("member", distinct=True, filter=CHECKED_IN),
+        )
+        .order_by("via_partner_name")
+    )
+
+    signups = period_signups(period)
+    earlier_visit = Booking.objects.filter(
+        member=OuterRef("member"),
+        checked_in_at__isnull=False,
+        meal__status=Meal.Status.SCHEDULED,
+        meal__starts_at__lt=OuterRef("shift__meal__starts_at"),
+    )
+    volunteer_totals = signups.aggregate(
+        signups=Count("pk"),
+        people=Count("member", distinct=True),
+        duration=Sum(SHIFT_DURATION),
+        guests_who_helped=Count("member", distinct=True, filter=Q(Exists(earlier_visit))),
+    )
+    by_role_signups = {
+        row["shift__role"]: row
+        for row in signups.order_by().values("shift__role").annotate(signups=Count("pk"), duration=Sum(SHIFT_DURATION))
+    }
+    by_role_slots = {
+        row["role"]: row["slots"]
+        for row in Shift.objects.filter(_held("meal__", period)).order_by().values("role").annotate(slots=Sum("slots"))
+    }
+    roles = []
+    for role, label in Shift.Role.choices:  # four fixed roles, not rows
+        if role not in by_role_signups and role not in by_role_slots:
+            continue
+        row = by_role_signups.get(role, {})
+        roles.append(
+            {
+                "role": role,
+                "label": label,
+                "slots": by_role_slots.get(role, 0),
+                "signups": row.get("signups", 0),
+                "hours": _hours(row.get("duration")),
+            }
+        )
+
+    contributions = period_contributions(period)
+    money = contributions.aggregate(
+        total=Coalesce(Sum("amount", filter=Q(voided_at__isnull=True)), Value(ZERO), output_field=MONEY),
+        count=Count("pk", filter=Q(voided_at__isnull=True)),
+        voided_total=Coalesce(Sum("amount", filter=Q(voided_at__isnull=False)), Value(ZERO), output_field=MONEY),
+        voided_count=Count("pk", filter=Q(voided_at__isnull=False)),
+    )
+    method_labels = dict(PaymentMethod.choices)
+    by_method = [
+        {**row, "label": method_labels.get(row["method"], row["method"])}
+        for row in contributions.filter(voided_at__isnull=True)
+        .order_by()
+        .values("method")
+        .annotate(total=Sum("amount"), count=Count("pk"))
+        .order_by("-total", "method")
+    ]
+    voided = list(
+        contributions.filter(voided_at__isnull=False)
+        .select_related("meal", "recorded_by", "voided_by")
+        .order_by("-voided_at", "-pk")[:VOIDED_SHOWN]
+    )
+
+    cost = bookings["cost_of_covers"]
+    return {
+        "period": period,
+        "meals": meals,
+        "meal_count": meal_count,
+        "covers": covers,
+        "walk_in_covers": bookings["walk_in_covers"],
+        "covers_per_meal": _ratio(covers, meal_count, "0.1"),
+        "bookings": bookings["bookings"],
+        "past_bookings": bookings["past_bookings"],
+        "no_shows": bookings["no_shows"],
+        "no_show_rate": _percent(bookings["no_shows"], bookings["past_bookings"]),
+        "unique_guests": guests["unique"],
+        "first_time_guests": guests["first_time"],
+        "returning_guests": guests["returning"],
+        "partners": partner_rows,
+        "shift_signups": volunteer_totals["signups"],
+        "shift_slots": sum(r["slots"] for r in roles),
+        "volunteers": volunteer_totals["people"],
+        "volunteer_hours": _hours(volunteer_totals["duration"]),
+        "roles": roles,
+        "guests_who_helped": volunteer_totals["guests_who_helped"],
+        "contributions_total": money["total"],
+        "contributions_count": money["count"],
+        "voided_total": money["voided_total"],
+        "voided_count": money["voided_count"],
+        "voided": voided,
+        "by_method": by_method,
+        "average_per_cover": _ratio(money["total"], covers),
+        "cost_of_covers": cost,
+        "cost_per_cover": _ratio(cost, covers),
+        "coverage": _percent(money["total"], cost),
+        # Each meal's share weighted by the covers it served.
+        "organic_share": _ratio(bookings["organic_weighted"], covers, "0.1"),
+        "local_share": _ratio(bookings["local_weighted"], covers, "0.1"),
+    }
+
+
+VOIDED_SHOWN = 20
