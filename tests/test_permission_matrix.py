@@ -1,0 +1,304 @@
+"""Who may open what: every named URL of the project against a declared table.
+
+The URLconf is walked (namespaces included), so a new view cannot be forgotten:
+a URL name missing from ``MATRIX`` fails ``test_every_url_is_in_the_matrix``
+with its name. To add a URL, add one line to ``MATRIX``:
+
+    "meals:thing": Row(kwargs, get="A G V P C", post="A G V P C"),
+
+``kwargs`` builds the URL's arguments from the ``World`` (a meal, a booking,
+a shift…); ``get`` is the status of a GET for each role, in this order:
+
+    A  anonymous visitor            G  guest holding a private booking link
+    V  volunteer                    P  partner referent (of ``world.partner``)
+    C  coordinator
+
+and ``post`` (optional) the status of an empty POST, checked only where it
+cannot write anything (wrong role, anonymous). Codes: ``200``, ``login``
+(302 to the login page), ``302`` (another redirect), ``403``, ``404``,
+``405`` (GET on a POST-only URL), ``-`` (not checked).
+
+Anonymous visitors get a forged booking token or calendar token, the others
+the real one: a private link works for whoever holds it, and only for them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from meals.models import Booking, Contribution, ShiftSignup
+from members.models import Member
+from tests.conftest import create_meal
+
+ROLES = ("anonymous", "guest", "volunteer", "referent", "coordinator")
+# Groups handled together: Django's admin (its own staff login) and the
+# translation catalogue views if any are added.
+GROUPED_NAMESPACES = {"admin"}
+
+
+@dataclass
+class World:
+    meal: object
+    past_meal: object
+    booking: object
+    partner_booking: object
+    shift: object
+    signup: object
+    guest: object
+    volunteer: object
+    referent: object
+    coordinator: object
+    partner: object
+    contribution: object
+    forged: bool = False
+
+    @property
+    def token(self) -> str:
+        return "forged-token-000000000000000" if self.forged else self.booking.token
+
+    @property
+    def calendar_token(self) -> str:
+        return "forged-calendar-00000000000" if self.forged else self.volunteer.member.calendar_token
+
+
+@dataclass(frozen=True)
+class Row:
+    kwargs: Callable[[World], dict]
+    get: str
+    post: str = "- - - - -"
+
+    def codes(self, method: str) -> dict[str, str]:
+        values = (self.get if method == "get" else self.post).split()
+        assert len(values) == len(ROLES), f"{values}: one code per role ({', '.join(ROLES)})"
+        return dict(zip(ROLES, values, strict=True))
+
+
+def none(world: World) -> dict:
+    return {}
+
+
+def meal_pk(world: World) -> dict:
+    return {"pk": world.meal.pk}
+
+
+def token(world: World) -> dict:
+    return {"token": world.token}
+
+
+def shift_pk(world: World) -> dict:
+    return {"pk": world.shift.pk}
+
+
+def member_pk(world: World) -> dict:
+    return {"pk": world.guest.pk}
+
+
+def partner_pk(world: World) -> dict:
+    return {"pk": world.partner.pk}
+
+
+def contribution_pk(world: World) -> dict:
+    return {"pk": world.contribution.pk}
+
+
+EVERYONE = "200 200 200 200 200"
+LOGGED_IN = "login login 200 200 200"
+COORDINATORS = "login login 403 403 200"
+VOLUNTEERS = "login login 200 403 200"
+POST_ONLY = "405 405 405 405 405"
+# An empty POST by someone who may not: sent to log in, or refused.
+POST_COORDINATORS = "login login 403 403 -"
+POST_VOLUNTEERS = "login login - 403 -"
+
+MATRIX: dict[str, Row] = {
+    # Guests (booking) ---------------------------------------------------
+    "meals:upcoming": Row(none, EVERYONE),
+    "meals:meal": Row(meal_pk, EVERYONE),
+    "meals:book": Row(meal_pk, POST_ONLY),
+    "meals:book_on_behalf": Row(meal_pk, COORDINATORS, post=POST_COORDINATORS),
+    "meals:booking": Row(token, "404 200 200 200 200"),
+    "meals:cancel_booking": Row(token, POST_ONLY, post="404 - - - -"),
+    # Volunteers (shifts) -------------------------------------------------
+    "meals:shifts": Row(none, VOLUNTEERS),
+    "meals:claim_shift": Row(shift_pk, POST_ONLY, post=POST_VOLUNTEERS),
+    "meals:release_shift": Row(shift_pk, POST_ONLY, post=POST_VOLUNTEERS),
+    "meals:my_shifts": Row(none, VOLUNTEERS),
+    "meals:shifts_ical": Row(lambda w: {"token": w.calendar_token}, "404 200 200 200 200"),
+    "meals:regenerate_calendar_token": Row(none, POST_ONLY, post=POST_VOLUNTEERS),
+    "meals:shift_overview": Row(none, COORDINATORS),
+    "meals:shift_assign": Row(shift_pk, POST_ONLY, post=POST_COORDINATORS),
+    "meals:shift_unassign": Row(lambda w: {"pk": w.signup.pk}, POST_ONLY, post=POST_COORDINATORS),
+    "meals:shift_template": Row(none, COORDINATORS, post=POST_COORDINATORS),
+    # Door desk ---------------------------------------------------------------
+    "meals:door_today": Row(none, COORDINATORS),
+    "meals:door": Row(meal_pk, COORDINATORS),
+    "meals:day_sheet": Row(meal_pk, COORDINATORS),
+    "meals:record_contribution": Row(meal_pk, POST_ONLY, post=POST_COORDINATORS),
+    "meals:door_walk_in": Row(meal_pk, POST_ONLY, post=POST_COORDINATORS),
+    "meals:door_till_close": Row(meal_pk, POST_ONLY, post=POST_COORDINATORS),
+    "meals:door_till_reopen": Row(meal_pk, POST_ONLY, post=POST_COORDINATORS),
+    "meals:door_check_in": Row(lambda w: {"pk": w.booking.pk}, POST_ONLY, post=POST_COORDINATORS),
+    "meals:door_undo_check_in": Row(lambda w: {"pk": w.booking.pk}, POST_ONLY, post=POST_COORDINATORS),
+    "meals:door_void_contribution": Row(contribution_pk, POST_ONLY, post=POST_COORDINATORS),
+    # Planning ----------------------------------------------------------------
+    "meals:planning": Row(none, COORDINATORS),
+    "meals:planning_new": Row(none, COORDINATORS, post=POST_COORDINATORS),
+    "meals:planning_series": Row(none, COORDINATORS, post=POST_COORDINATORS),
+    "meals:planning_edit": Row(meal_pk, COORDINATORS, post=POST_COORDINATORS),
+    "meals:planning_cancel": Row(meal_pk, COORDINATORS, post=POST_COORDINATORS),
+    "meals:planning_seat_block": Row(meal_pk, COORDINATORS, post=POST_COORDINATORS),
+    # Reports -----------------------------------------------------------------
+    "meals:reports": Row(none, COORDINATORS),
+    "meals:report_contributions": Row(none, COORDINATORS),
+    "meals:report_attendance": Row(none, COORDINATORS),
+    "meals:report_volunteers": Row(none, COORDINATORS),
+    "meals:report_guests": Row(none, COORDINATORS),
+    "meals:report_csv": Row(lambda w: {"kind": "contributions"}, COORDINATORS),
+    # Members, memberships, partners -----------------------------------------
+    "members:home": Row(none, LOGGED_IN),
+    "members:directory": Row(none, COORDINATORS),
+    "members:member": Row(member_pk, COORDINATORS),
+    "members:member_edit": Row(member_pk, COORDINATORS, post=POST_COORDINATORS),
+    "members:member_merge": Row(member_pk, COORDINATORS, post=POST_COORDINATORS),
+    "members:membership_new": Row(member_pk, COORDINATORS, post=POST_COORDINATORS),
+    "members:member_export": Row(member_pk, COORDINATORS),
+    "members:member_erase": Row(member_pk, COORDINATORS, post=POST_COORDINATORS),
+    "members:memberships": Row(none, COORDINATORS),
+    "members:partners": Row(none, COORDINATORS),
+    "members:partner_new": Row(none, COORDINATORS, post=POST_COORDINATORS),
+    "members:partner": Row(partner_pk, COORDINATORS),
+    "members:partner_edit": Row(partner_pk, COORDINATORS, post=POST_COORDINATORS),
+    "members:partner_referent_new": Row(partner_pk, COORDINATORS, post=POST_COORDINATORS),
+    # A referent sees only their own association; the coordinator uses the
+    # partner's page (members:partner) instead.
+    "members:partner_bookings": Row(partner_pk, "login login 403 200 403"),
+    "members:partner_booking_cancel": Row(
+        lambda w: {"pk": w.partner.pk, "booking_pk": w.partner_booking.pk},
+        "login login 403 405 403",
+        post="login login 403 - 403",
+    ),
+    "members:partner_home": Row(none, "login login 403 302 403"),
+    # Accounts (Django's auth views) and languages ------------------------
+    "login": Row(none, EVERYONE),
+    "logout": Row(none, POST_ONLY),
+    "password_change": Row(none, LOGGED_IN),
+    "password_change_done": Row(none, LOGGED_IN),
+    "password_reset": Row(none, EVERYONE),
+    "password_reset_done": Row(none, EVERYONE),
+    "password_reset_confirm": Row(lambda w: {"uidb64": "MQ", "token": "set-password"}, EVERYONE),
+    "password_reset_complete": Row(none, EVERYONE),
+    "set_language": Row(none, "302 302 302 302 302"),
+}
+
+
+def iter_url_names(patterns=None, namespace: str = "") -> list[tuple[str, URLPattern]]:
+    """Every named URL pattern of the project, with its namespaced name."""
+    found = []
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found.extend(iter_url_names(entry.url_patterns, inner))
+        elif entry.name:
+            found.append((f"{namespace}{entry.name}", entry))
+    return found
+
+
+def project_url_names() -> list[str]:
+    return sorted(
+        {name for name, _ in iter_url_names() if name.split(":")[0] not in GROUPED_NAMESPACES or ":" not in name}
+    )
+
+
+@pytest.fixture
+def world(db, guest, volunteer, partner_referent, coordinator, partner) -> World:
+    meal = create_meal(capacity=20)
+    past_meal = create_meal(day=timezone.localdate() - timedelta(days=7))
+    booking = Booking.objects.create(meal=meal, member=guest, name=guest.name, email=guest.email, party_size=1)
+    partner_booking = Booking.objects.create(meal=meal, name="Marcel", partner=partner, party_size=1)
+    meal.seats_taken = 2
+    meal.save(update_fields=["seats_taken"])
+    shift = meal.shifts.order_by("pk").first()
+    signup = ShiftSignup.objects.create(shift=shift, member=volunteer.member)
+    shift.taken = 1
+    shift.save(update_fields=["taken"])
+    contribution = Contribution.objects.create(meal=past_meal, amount="5.00", method="cash", recorded_by=coordinator)
+    return World(
+        meal=meal,
+        past_meal=past_meal,
+        booking=booking,
+        partner_booking=partner_booking,
+        shift=shift,
+        signup=signup,
+        guest=guest,
+        volunteer=volunteer,
+        referent=partner_referent,
+        coordinator=coordinator,
+        partner=partner,
+        contribution=contribution,
+    )
+
+
+def client_for(role: str, world: World) -> Client:
+    client = Client(raise_request_exception=False)
+    user = {"volunteer": world.volunteer, "referent": world.referent, "coordinator": world.coordinator}.get(role)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def status_code_of(response) -> str:
+    if response.status_code == 302:
+        location = response.headers["Location"]
+        return "login" if location.startswith(reverse("login")) else "302"
+    return str(response.status_code)
+
+
+def url_for(name: str, role: str, world: World) -> str:
+    world.forged = role == "anonymous"
+    try:
+        return reverse(name, kwargs=MATRIX[name].kwargs(world))
+    finally:
+        world.forged = False
+
+
+def test_every_url_is_in_the_matrix():
+    missing = [name for name in project_url_names() if name not in MATRIX]
+    assert not missing, "URL names missing from MATRIX in tests/test_permission_matrix.py: " + ", ".join(missing)
+
+
+def test_the_matrix_lists_no_url_that_does_not_exist():
+    gone = sorted(set(MATRIX) - set(project_url_names()))
+    assert not gone, "MATRIX lists URL names that no longer exist: " + ", ".join(gone)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_declared_status_on_every_url(role, world):
+    client = client_for(role, world)
+    wrong = []
+    for name in project_url_names():
+        if name not in MATRIX:
+            continue  # reported by test_every_url_is_in_the_matrix
+        for method in ("get", "post"):
+            expected = MATRIX[name].codes(method)[role]
+            if expected == "-":
+                continue
+            url = url_for(name, role, world)
+            before = (Booking.objects.count(), ShiftSignup.objects.count(), Member.objects.count())
+            got = status_code_of(getattr(client, method)(url))
+            if got != expected:
+                wrong.append(f"{method.upper()} {name} ({url}) as {role}: expected {expected}, got {got}")
+            if method == "post":
+                after = (Booking.objects.count(), ShiftSignup.objects.count(), Member.objects.count())
+                assert after == before, f"POST {name} as {role} wrote rows"
+    assert not wrong, "\n".join(wrong)
+
+
+def test_admin_is_for_staff_only(world):
+    for role in ROLES:
+        response = client_for(role, world).get(reverse("admin:index"))
+        assert response.status_code == 302 and "/admin/login/" in response.headers["Location"], role
