@@ -6,4 +6,25 @@ app_name = "members"
 
 urlpatterns = [
     path("mon-espace/", views.home, name="home"),
+    # Members, memberships, partners (issue: coordinators) -------------
+    path("membres/", views.directory, name="directory"),
+    path("membres/<int:pk>/", views.member_detail, name="member"),
+    path("membres/<int:pk>/modifier/", views.member_edit, name="member_edit"),
+    path("membres/<int:pk>/fusionner/", views.member_merge, name="member_merge"),
+    path("membres/<int:pk>/adhesion/", views.membership_new, name="membership_new"),
+    path("membres/<int:pk>/export.json", views.member_export, name="member_export"),
+    path("membres/<int:pk>/effacer/", views.member_erase, name="member_erase"),
+    path("adhesions/", views.membership_list, name="memberships"),
+    path("partenaires/", views.partner_list, name="partners"),
+    path("partenaires/nouveau/", views.partner_new, name="partner_new"),
+    path("partenaires/<int:pk>/", views.partner_detail, name="partner"),
+    path("partenaires/<int:pk>/modifier/", views.partner_edit, name="partner_edit"),
+    path("partenaires/<int:pk>/referent/", views.partner_referent_new, name="partner_referent_new"),
+    path("partenaires/<int:pk>/reservations/", views.partner_bookings, name="partner_bookings"),
+    path(
+        "partenaires/<int:pk>/reservations/<int:booking_pk>/annuler/",
+        views.partner_booking_cancel,
+        name="partner_booking_cancel",
+    ),
+    path("mes-reservations-partenaire/", views.partner_home, name="partner_home"),
 ]

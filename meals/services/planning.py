@@ -388,3 +388,10 @@ def partner_booking_create(
         )
         Meal.objects.filter(pk=locked.pk).update(seats_taken=locked.seats_taken + party_size)
     return booking
+
+
+def partner_booking_cancel(*, booking: Booking) -> None:
+    """A referent cancels one of its own bookings: the booking rules free the seat and promote."""
+    from meals.services.booking import booking_cancel
+
+    booking_cancel(booking=booking)
