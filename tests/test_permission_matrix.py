@@ -216,6 +216,13 @@ def project_url_names() -> list[str]:
 
 @pytest.fixture
 def world(db, guest, volunteer, partner_referent, coordinator, partner) -> World:
+    return build_world(
+        guest=guest, volunteer=volunteer, referent=partner_referent, coordinator=coordinator, partner=partner
+    )
+
+
+def build_world(*, guest, volunteer, referent, coordinator, partner) -> World:
+    """A meal with a guest's booking, a partner's booking, a shift with a sign-up, a contribution."""
     meal = create_meal(capacity=20)
     past_meal = create_meal(day=timezone.localdate() - timedelta(days=7))
     booking = Booking.objects.create(meal=meal, member=guest, name=guest.name, email=guest.email, party_size=1)
@@ -236,7 +243,7 @@ def world(db, guest, volunteer, partner_referent, coordinator, partner) -> World
         signup=signup,
         guest=guest,
         volunteer=volunteer,
-        referent=partner_referent,
+        referent=referent,
         coordinator=coordinator,
         partner=partner,
         contribution=contribution,
