@@ -2,7 +2,7 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -172,15 +172,15 @@ def shift_release(*, signup: ShiftSignup, by=None, now=None, force: bool = False
         Shift.objects.filter(pk=locked.pk).update(taken=F("taken") - 1)
 
 
-def shift_reminders_send(*, now=None) -> int:
-    """Mail each volunteer, the day before, the shifts they hold tomorrow. Returns the mails sent.
+def shift_reminders_send(*, now=None, day: date | None = None) -> int:
+    """Mail each volunteer, the day before, the shifts they hold tomorrow (or on ``day``). Returns the mails sent.
 
     Idempotent: each sign-up remembers ``reminder_sent_at``; a second run the
     same day sends nothing. Guests who help through a booking get the booking's
     own reminder, so they are left out here.
     """
     now = now or timezone.now()
-    tomorrow = timezone.localdate(now) + timedelta(days=1)
+    tomorrow = day or timezone.localdate(now) + timedelta(days=1)
     due = (
         ShiftSignup.objects.filter(
             reminder_sent_at__isnull=True,

@@ -162,3 +162,12 @@ def test_explicit_template_still_wins(make_meal):
     meal = make_meal(shifts=False)
     shifts = shifts_create_default(meal=meal, template=DEFAULT_SHIFT_TEMPLATE[:1])
     assert [s.role for s in shifts] == ["cooking"]
+
+
+def test_send_reminders_command_mails_volunteers_once(meal, volunteer):
+    from django.core.management import call_command
+
+    shift_claim(shift=cooking(meal), member=volunteer.member)
+    call_command("send_reminders", day=timezone.localtime(meal.starts_at).date().isoformat())
+    call_command("send_reminders", day=timezone.localtime(meal.starts_at).date().isoformat())
+    assert [m.to for m in mail.outbox if "cantine" in m.subject.lower()] == [["karim@example.org"]]

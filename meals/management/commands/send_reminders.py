@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from meals.emails import send_booking_reminders
+from meals.services.shifts import shift_reminders_send
 
 
 class Command(BaseCommand):
@@ -24,5 +25,5 @@ class Command(BaseCommand):
         # One call per kind of reminder; each is idempotent on its own.
         guests = send_booking_reminders(day=day, now=now)
         self.stdout.write(f"Guest reminders sent: {guests}")
-        # Volunteers (issue: shifts): add the shift reminders here, e.g.
-        # volunteers = send_shift_reminders(day=day, now=now)
+        volunteers = shift_reminders_send(day=day, now=now)
+        self.stdout.write(f"Volunteer reminders sent: {volunteers}")
