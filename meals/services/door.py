@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -310,7 +310,7 @@ class Totals:
     def average_per_cover(self) -> Decimal | None:
         if not self.covers:
             return None
-        return (self.total / self.covers).quantize(CENT)
+        return (self.total / self.covers).quantize(CENT, rounding=ROUND_HALF_UP)
 
     @property
     def gap_per_cover(self) -> Decimal | None:

@@ -1,0 +1,95 @@
+"""Forms of the door desk. They parse and check early; the services in
+``meals.services.door`` decide under the meal's lock."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from meals.money import AmountField
+from meals.services.door import CASH_COUNT_CEILING, MAX_WALK_IN_PARTY
+from members.models import PaymentMethod
+
+
+class ContributionForm(forms.Form):
+    """Fields ``amount``, ``method``, optional ``booking`` (the public contract)."""
+
+    amount = AmountField(
+        label=_("Montant donné"),
+        help_text=_("Par exemple 5 ou 5,50. 0 si la personne ne donne rien."),
+        error_messages={"required": _("Indiquez un montant (0 si la personne ne donne rien).")},
+        widget=forms.TextInput(attrs={"autofocus": True, "class": "door-amount"}),
+    )
+    method = forms.ChoiceField(
+        label=_("Moyen de paiement"),
+        choices=PaymentMethod.choices,
+        initial=PaymentMethod.CASH,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choisissez un moyen de paiement de la liste.")},
+    )
+    booking = forms.TypedChoiceField(
+        label=_("Pour qui (facultatif)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": _("Cette réservation n'est pas pour ce repas.")},
+    )
+
+    def __init__(self, *args, bookings=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bookings = {booking.pk: booking for booking in bookings}
+        self.fields["booking"].choices = [("", _("— personne en particulier —"))] + [
+            (booking.pk, booking_label(booking)) for booking in bookings
+        ]
+
+    def clean_booking(self):
+        pk = self.cleaned_data.get("booking")
+        return None if pk is None else self.bookings[pk]
+
+
+def booking_label(booking) -> str:
+    name = booking.name or (_("Sans réservation") if booking.is_walk_in else _("Sans nom"))
+    return f"{name} ×{booking.party_size}" if booking.party_size > 1 else str(name)
+
+
+class WalkInForm(forms.Form):
+    name = forms.CharField(
+        label=_("Prénom (facultatif)"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    party_size = forms.IntegerField(
+        label=_("Nombre de personnes"),
+        min_value=1,
+        max_value=MAX_WALK_IN_PARTY,
+        initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    squeeze = forms.BooleanField(
+        label=_("On se serre : ajouter même au-delà des places"),
+        required=False,
+    )
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Raison de l'annulation"),
+        max_length=300,
+        error_messages={"required": _("Dites pourquoi vous annulez cette participation.")},
+    )
+
+
+class TillCloseForm(forms.Form):
+    counted_cash = AmountField(
+        label=_("Espèces comptées dans la caisse"),
+        ceiling=CASH_COUNT_CEILING,
+        error_messages={"required": _("Indiquez les espèces comptées (0 s'il n'y en a pas).")},
+    )
+    note = forms.CharField(label=_("Note (facultatif)"), required=False, max_length=500)
+
+
+class TillReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Raison de la réouverture"),
+        max_length=300,
+        error_messages={"required": _("Dites pourquoi vous rouvrez la caisse.")},
+    )

@@ -1,0 +1,349 @@
+"""The door desk: a tablet in one hand, a queue in front, a cash box beside.
+
+Thin views: parse the form, call ``meals.services.door`` (which locks the
+meal), then redirect back to the desk (POST/redirect/GET) with the amount
+field focused. The desk reads everything in a fixed number of queries,
+whatever the number of bookings.
+"""
+
+import unicodedata
+from datetime import timedelta
+from decimal import ROUND_CEILING, Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from meals.forms.door import ContributionForm, TillCloseForm, TillReopenForm, VoidForm, WalkInForm, booking_label
+from meals.models import Booking, Contribution, Meal, ShiftSignup
+from meals.services import door
+from meals.templatetags.cantine import format_euros
+
+door_required = permission_required("meals.run_door", raise_exception=True)
+
+# One-tap amounts around the cost price: from these, three below it and one or two above.
+AMOUNT_STEPS = [1, 2, 3, 5, 8, 10, 12, 15, 20, 25, 30, 40, 50]
+
+
+def quick_amounts(cost_price: Decimal) -> list[int]:
+    target = int(cost_price.to_integral_value(rounding=ROUND_CEILING))
+    index = next((i for i, step in enumerate(AMOUNT_STEPS) if step >= target), len(AMOUNT_STEPS) - 1)
+    start = max(0, min(index - 3, len(AMOUNT_STEPS) - 5))
+    return AMOUNT_STEPS[start : start + 5]
+
+
+def _fold(text: str) -> str:
+    """« Hélène » and « helene » sort and match alike."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
+
+
+def _who(user) -> str:
+    if user is None:
+        return "—"
+    return user.first_name or user.email or user.get_username()
+
+
+def _meal(pk: int) -> Meal:
+    return get_object_or_404(Meal, pk=pk)
+
+
+def _desk_url(meal: Meal, **params) -> str:
+    url = reverse("meals:door", args=[meal.pk])
+    params = {key: value for key, value in params.items() if value not in (None, "")}
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _back_to_desk(request, meal: Meal, **params):
+    q = request.POST.get("q", "").strip()[:100]
+    return redirect(_desk_url(meal, q=q, **params))
+
+
+def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, till_form=None, status=200):
+    bookings = sorted(
+        Booking.objects.filter(meal=meal, status=Booking.Status.CONFIRMED).select_related("partner"),
+        key=lambda booking: (_fold(booking.name) or "~", booking.pk),
+    )
+    contributions = list(
+        Contribution.objects.filter(meal=meal)
+        .select_related("booking", "recorded_by", "voided_by")
+        .order_by("-recorded_at", "-pk")
+    )
+    closings = list(meal.till_closings.select_related("closed_by", "reopened_by").order_by("-closed_at", "-pk"))
+    closing = next((c for c in closings if c.reopened_at is None), None)
+    for row in contributions:
+        row.recorded_by_name, row.voided_by_name = _who(row.recorded_by), _who(row.voided_by)
+    for row in closings:
+        row.closed_by_name, row.reopened_by_name = _who(row.closed_by), _who(row.reopened_by)
+
+    given: dict[int, Decimal] = {}
+    for contribution in contributions:
+        if contribution.voided_at is None and contribution.booking_id:
+            given[contribution.booking_id] = given.get(contribution.booking_id, Decimal("0")) + contribution.amount
+    for booking in bookings:
+        booking.given = given.get(booking.pk)
+        booking.label = booking_label(booking)
+
+    booked = [b for b in bookings if not b.is_walk_in]
+    walk_ins = [b for b in bookings if b.is_walk_in]
+    counters = {
+        "booked": sum(b.party_size for b in booked),
+        "arrived": sum(b.party_size for b in booked if b.checked_in_at),
+        "walk_ins": sum(b.party_size for b in walk_ins),
+        "seats_left": meal.seats_left,
+        "over": max(meal.seats_taken - meal.capacity, 0),
+    }
+    covers = counters["arrived"] + counters["walk_ins"] or meal.seats_taken
+    totals = door.door_totals(meal=meal, contributions=contributions, covers=covers)
+
+    q = request.GET.get("q", "").strip()[:100]
+    shown = [b for b in booked if _fold(q) in _fold(b.name)] if q else booked
+
+    for_booking = None
+    if contribution_form is None:
+        initial = {}
+        wanted = request.GET.get("booking", "")
+        if wanted.isdigit() and int(wanted) in {b.pk for b in bookings}:
+            initial["booking"] = int(wanted)
+            for_booking = next(b for b in bookings if b.pk == int(wanted))
+        contribution_form = ContributionForm(initial=initial, bookings=bookings)
+    context = {
+        "meal": meal,
+        "bookings": shown,
+        "walk_ins": walk_ins,
+        "q": q,
+        "counters": counters,
+        "contributions": contributions,
+        "totals": totals,
+        "closing": closing,
+        "past_closings": [c for c in closings if c.reopened_at is not None],
+        "expected_cash": totals.cash,
+        "quick_amounts": quick_amounts(meal.cost_price),
+        "for_booking": for_booking,
+        "contribution_form": contribution_form,
+        "walk_in_form": walk_in_form or WalkInForm(),
+        "till_form": till_form or TillCloseForm(),
+        "reopen_form": TillReopenForm(),
+        "void_form": VoidForm(),
+    }
+    return render(request, "meals/door/desk.html", context, status=status)
+
+
+@require_GET
+@login_required
+@door_required
+def door_today(request):
+    """Today's meal desk, or a choice when there are several (or none) today."""
+    today = timezone.localdate()
+    meals_today = list(Meal.objects.scheduled().filter(starts_at__date=today).order_by("starts_at"))
+    if len(meals_today) == 1:
+        return redirect("meals:door", meals_today[0].pk)
+    coming = list(
+        Meal.objects.scheduled()
+        .filter(starts_at__gte=timezone.now(), starts_at__lte=timezone.now() + timedelta(days=14))
+        .exclude(pk__in=[m.pk for m in meals_today])
+        .order_by("starts_at")[:5]
+    )
+    recent = list(
+        Meal.objects.scheduled()
+        .filter(starts_at__lt=timezone.now(), starts_at__gte=timezone.now() - timedelta(days=7))
+        .exclude(pk__in=[m.pk for m in meals_today])
+        .order_by("-starts_at")[:3]
+    )
+    return render(request, "meals/door/today.html", {"meals_today": meals_today, "coming": coming, "recent": recent})
+
+
+@require_GET
+@login_required
+@door_required
+def door_desk(request, pk: int):
+    return _desk(request, _meal(pk))
+
+
+@require_POST
+@login_required
+@door_required
+def door_check_in(request, pk: int):
+    booking = get_object_or_404(Booking.objects.select_related("meal"), pk=pk)
+    try:
+        door.booking_check_in(booking=booking, by=request.user)
+    except door.DoorError as error:
+        messages.error(request, str(error))
+        return _back_to_desk(request, booking.meal)
+    messages.success(request, _("%(name)s est arrivé·e.") % {"name": booking_label(booking)})
+    # The next thing the coordinator does is take this guest's contribution.
+    return redirect(_desk_url(booking.meal, booking=booking.pk))
+
+
+@require_POST
+@login_required
+@door_required
+def door_undo_check_in(request, pk: int):
+    booking = get_object_or_404(Booking.objects.select_related("meal"), pk=pk)
+    try:
+        door.booking_undo_check_in(booking=booking, by=request.user)
+    except door.DoorError as error:
+        messages.error(request, str(error))
+    else:
+        messages.info(request, _("Arrivée de %(name)s annulée.") % {"name": booking_label(booking)})
+    return _back_to_desk(request, booking.meal)
+
+
+@require_POST
+@login_required
+@door_required
+def door_walk_in(request, pk: int):
+    meal = _meal(pk)
+    form = WalkInForm(request.POST)
+    if not form.is_valid():
+        return _desk(request, meal, walk_in_form=form)
+    try:
+        walk_in = door.walk_in_add(
+            meal=meal,
+            name=form.cleaned_data["name"],
+            party_size=form.cleaned_data["party_size"],
+            squeeze=form.cleaned_data["squeeze"],
+            by=request.user,
+        )
+    except door.DoorError as error:
+        form.add_error(None, str(error))
+        return _desk(request, meal, walk_in_form=form)
+    messages.success(
+        request,
+        _("%(name)s ajouté·e sans réservation (%(count)s).")
+        % {"name": booking_label(walk_in), "count": walk_in.party_size},
+    )
+    return redirect(_desk_url(meal, booking=walk_in.pk))
+
+
+@require_POST
+@login_required
+@door_required
+def record_contribution(request, pk: int):
+    meal = _meal(pk)
+    bookings = list(Booking.objects.filter(meal=meal, status=Booking.Status.CONFIRMED))
+    form = ContributionForm(request.POST, bookings=bookings)
+    if not form.is_valid():
+        return _desk(request, meal, contribution_form=form)
+    try:
+        contribution = door.contribution_record(
+            meal=meal,
+            amount=form.cleaned_data["amount"],
+            method=form.cleaned_data["method"],
+            booking=form.cleaned_data["booking"],
+            by=request.user,
+        )
+    except door.DoorError as error:
+        form.add_error(None, str(error))
+        return _desk(request, meal, contribution_form=form)
+    values = {"amount": format_euros(contribution.amount, cents=True), "method": contribution.get_method_display()}
+    if contribution.booking:
+        values["name"] = booking_label(contribution.booking)
+        text = _("Participation de %(name)s enregistrée : %(amount)s (%(method)s).") % values
+    else:
+        text = _("Participation enregistrée : %(amount)s (%(method)s).") % values
+    messages.success(request, text)
+    return _back_to_desk(request, meal)
+
+
+@require_POST
+@login_required
+@door_required
+def door_void_contribution(request, pk: int):
+    contribution = get_object_or_404(Contribution.objects.select_related("meal"), pk=pk)
+    form = VoidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Dites pourquoi vous annulez cette participation."))
+        return _back_to_desk(request, contribution.meal)
+    try:
+        door.contribution_void(contribution=contribution, by=request.user, reason=form.cleaned_data["reason"])
+    except door.DoorError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Participation de %(amount)s annulée. Enregistrez-la à nouveau si besoin.")
+            % {"amount": format_euros(contribution.amount, cents=True)},
+        )
+    return _back_to_desk(request, contribution.meal)
+
+
+@require_POST
+@login_required
+@door_required
+def door_till_close(request, pk: int):
+    meal = _meal(pk)
+    form = TillCloseForm(request.POST)
+    if not form.is_valid():
+        return _desk(request, meal, till_form=form)
+    try:
+        closing = door.till_close(
+            meal=meal, counted_cash=form.cleaned_data["counted_cash"], note=form.cleaned_data["note"], by=request.user
+        )
+    except door.DoorError as error:
+        messages.error(request, str(error))
+        return _back_to_desk(request, meal)
+    messages.success(
+        request,
+        _("Caisse close : %(counted)s comptés, %(expected)s attendus, écart %(difference)s.")
+        % {
+            "counted": format_euros(closing.counted_cash, cents=True),
+            "expected": format_euros(closing.expected_cash, cents=True),
+            "difference": format_euros(closing.difference, cents=True),
+        },
+    )
+    return _back_to_desk(request, meal)
+
+
+@require_POST
+@login_required
+@door_required
+def door_till_reopen(request, pk: int):
+    meal = _meal(pk)
+    form = TillReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Dites pourquoi vous rouvrez la caisse."))
+        return _back_to_desk(request, meal)
+    try:
+        door.till_reopen(meal=meal, by=request.user, reason=form.cleaned_data["reason"])
+    except door.DoorError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Caisse rouverte."))
+    return _back_to_desk(request, meal)
+
+
+@require_GET
+@login_required
+@door_required
+def day_sheet(request, pk: int):
+    """A paper copy for the day: bookings, helpers, allergies (one A4 page for 50 guests)."""
+    meal = _meal(pk)
+    bookings = sorted(
+        Booking.objects.filter(meal=meal, status=Booking.Status.CONFIRMED).select_related("partner"),
+        key=lambda booking: (booking.is_walk_in, _fold(booking.name) or "~", booking.pk),
+    )
+    signups = list(
+        ShiftSignup.objects.filter(shift__meal=meal)
+        .select_related("shift", "member")
+        .order_by("shift__starts_at", "shift__role", "member__name")
+    )
+    shifts: dict[str, dict] = {}
+    for signup in signups:
+        entry = shifts.setdefault(signup.shift_id, {"shift": signup.shift, "members": []})
+        entry["members"].append(signup.member)
+    notes = [b for b in bookings if b.notes.strip()]
+    context = {
+        "meal": meal,
+        "bookings": bookings,
+        "shifts": list(shifts.values()),
+        "notes": notes,
+        "seats": sum(b.party_size for b in bookings),
+        "printed_at": timezone.now(),
+    }
+    return render(request, "meals/door/day_sheet.html", context)
