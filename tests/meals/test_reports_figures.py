@@ -1,0 +1,263 @@
+"""Every figure of the reports against values worked out by hand on a small, known fixture.
+
+October 2025 (all in the past):
+
+- M0, 30 September: alice comes (her first visit); bob cooks (no meal).
+- M1, 7 October, cost 9 €, organic 50 %, local 40 %: alice ×2, bob ×1 checked in; a walk-in ×2;
+  dan (partner's person) booked and did not come; gina on the waiting list.
+  Shifts: alice and karim cook (2 h 30), bob washes up (1 h).
+- M2, 14 October, cost 12 €, organic 80 %, local 60 %: bob, chloe (erased since), dan, eve ×3
+  (booked by the other partner) checked in; a walk-in ×1; frank booked and did not come;
+  hugo cancelled. Shift: karim sets the table (30 min).
+- M3, 21 October, cancelled: a checked-in booking, a contribution and a signup that never count.
+- M4, 4 November: frank comes for the first time (after the period).
+
+Covers: M1 2+1+2 = 5, M2 1+1+1+3+1 = 7 → 12, of which 3 walk-ins; 6 per meal.
+Bookings (confirmed, not walk-ins): M1 alice, bob, dan; M2 bob, chloe, dan, eve, frank → 8.
+No-shows: dan at M1, frank at M2 → 2, 25 %.
+Guests: alice, bob, chloe, dan, eve → 5; first time in October: bob, chloe, dan, eve → 4;
+came at least twice by the end of October: alice (M0, M1), bob (M1, M2) → 2.
+Partners: « Les Amis du Quartier » (dan): 2 bookings, 1 cover, 1 person;
+« Voisins Solidaires » (eve): 1 booking, 3 covers, 1 person.
+Shifts: 4 signups by 3 people; cooking 2 × 2,5 h = 5 h, table 0,5 h, dishes 1 h → 6,5 h;
+slots: 2 meals × (10 + 3 + 4) = 34. Guests who later helped: alice (came on 30 September,
+cooked on 7 October) → 1; bob washed up at the very meal he ate, which does not count.
+Contributions: M1 10 + 8 + 5,50 + 0 = 23,50; M2 12 + 3 + 0 + 6,50 = 21,50 → 45,00 in 8;
+cash 24,50 (5), card 17,50 (2), voucher 3,00 (1); voided: 20 + 7 = 27,00 in 2.
+Per cover 45 / 12 = 3,75; cost 5 × 9 + 7 × 12 = 129 → 10,75 per cover; coverage 45 / 129 = 34,9 %.
+Organic (5 × 50 + 7 × 80) / 12 = 67,5 %; local (5 × 40 + 7 × 60) / 12 = 51,7 %.
+"""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from meals.models import Booking, Contribution, Meal, Shift, ShiftSignup
+from meals.reports import Period, compute, period_from_query
+from members.models import Member, Partner, PaymentMethod
+
+PARIS = ZoneInfo("Europe/Paris")
+OCTOBER = Period(2025, 10)
+
+
+def at(day: date, hour: int = 12, minute: int = 30) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=PARIS)
+
+
+@pytest.fixture
+def october(db, make_meal, volunteer, coordinator):
+    partner = Partner.objects.create(name="Les Amis du Quartier")
+    other_partner = Partner.objects.create(name="Voisins Solidaires")
+    alice = Member.objects.create(name="Alice Aubert")
+    bob = Member.objects.create(name="Bob Bernard")
+    chloe = Member.objects.create(name="", erased_at=timezone.now())  # erased: her name is gone
+    dan = Member.objects.create(name="Dan Durand", partner=partner)
+    eve = Member.objects.create(name="Eve Estève")
+    frank = Member.objects.create(name="Frank Faure")
+    gina = Member.objects.create(name="Gina Giraud")
+    hugo = Member.objects.create(name="Hugo Hamel")
+    karim = volunteer.member
+
+    m0 = make_meal(day=date(2025, 9, 30))
+    m1 = make_meal(day=date(2025, 10, 7), cost_price="9.00", organic_share=50, local_share=40)
+    m2 = make_meal(day=date(2025, 10, 14), cost_price="12.00", organic_share=80, local_share=60)
+    m3 = make_meal(day=date(2025, 10, 21), status=Meal.Status.CANCELLED, cancelled_at=timezone.now())
+    m4 = make_meal(day=date(2025, 11, 4))
+
+    def booking(meal, member=None, *, party=1, came=True, status=Booking.Status.CONFIRMED, **fields):
+        return Booking.objects.create(
+            meal=meal,
+            member=member,
+            name=member.name if member else "",
+            party_size=party,
+            status=status,
+            checked_in_at=meal.starts_at if came else None,
+            **fields,
+        )
+
+    booking(m0, alice)
+    booking(m1, alice, party=2)
+    booking(m1, bob)
+    booking(m1, is_walk_in=True, party=2)
+    booking(m1, dan, came=False)
+    booking(m1, gina, came=False, status=Booking.Status.WAITLISTED)
+    booking(m2, bob)
+    booking(m2, chloe)
+    booking(m2, dan)
+    booking(m2, eve, party=3, partner=other_partner)
+    booking(m2, is_walk_in=True)
+    booking(m2, frank, came=False)
+    booking(m2, hugo, party=2, came=False, status=Booking.Status.CANCELLED)
+    booking(m3, hugo)
+    booking(m4, frank)
+
+    def signup(meal, role, member):
+        ShiftSignup.objects.create(shift=Shift.objects.get(meal=meal, role=role), member=member)
+
+    signup(m0, Shift.Role.COOKING, bob)
+    signup(m1, Shift.Role.COOKING, alice)
+    signup(m1, Shift.Role.COOKING, karim)
+    signup(m1, Shift.Role.DISHES, bob)
+    signup(m2, Shift.Role.TABLE, karim)
+    signup(m3, Shift.Role.COOKING, karim)
+
+    cash, card, voucher = PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.VOUCHER
+
+    def give(meal, amount, method, *, voided: str = ""):
+        return Contribution.objects.create(
+            meal=meal,
+            amount=Decimal(amount),
+            method=method,
+            recorded_at=meal.starts_at,
+            recorded_by=coordinator,
+            voided_at=meal.starts_at if voided else None,
+            voided_by=coordinator if voided else None,
+            void_reason=voided,
+        )
+
+    give(m1, "10.00", cash)
+    give(m1, "8.00", cash)
+    give(m1, "5.50", card)
+    give(m1, "0.00", cash)
+    give(m1, "20.00", cash, voided="Erreur de saisie")
+    give(m2, "12.00", card)
+    give(m2, "3.00", voucher)
+    give(m2, "0.00", cash)
+    give(m2, "6.50", cash)
+    give(m2, "7.00", card, voided="Doublon")
+    give(m3, "9.00", cash)
+    return {"m1": m1, "m2": m2, "partner": partner, "other_partner": other_partner}
+
+
+def test_meals_and_covers_match_the_hand_count(october):
+    f = compute(OCTOBER)
+    assert f["meal_count"] == 2
+    assert f["covers"] == 12
+    assert f["walk_in_covers"] == 3
+    assert f["covers_per_meal"] == Decimal("6.0")
+
+
+def test_bookings_and_no_shows_match_the_hand_count(october):
+    f = compute(OCTOBER)
+    assert f["bookings"] == 8
+    assert f["past_bookings"] == 8
+    assert f["no_shows"] == 2
+    assert f["no_show_rate"] == Decimal("25.0")
+
+
+def test_guests_first_timers_and_returning_match_the_hand_count(october):
+    f = compute(OCTOBER)
+    assert f["unique_guests"] == 5
+    assert f["first_time_guests"] == 4
+    assert f["returning_guests"] == 2
+
+
+def test_guests_brought_by_each_partner(october):
+    rows = {row["via_partner_name"]: row for row in compute(OCTOBER)["partners"]}
+    assert set(rows) == {"Les Amis du Quartier", "Voisins Solidaires"}
+    assert (rows["Les Amis du Quartier"]["bookings"], rows["Les Amis du Quartier"]["covers"]) == (2, 1)
+    assert rows["Les Amis du Quartier"]["people"] == 1
+    assert (rows["Voisins Solidaires"]["bookings"], rows["Voisins Solidaires"]["covers"]) == (1, 3)
+    assert rows["Voisins Solidaires"]["people"] == 1
+
+
+def test_shifts_and_volunteer_hours_by_role(october):
+    f = compute(OCTOBER)
+    assert f["shift_signups"] == 4
+    assert f["volunteers"] == 3
+    assert f["volunteer_hours"] == Decimal("6.5")
+    assert f["shift_slots"] == 34
+    roles = {row["role"]: (row["slots"], row["signups"], row["hours"]) for row in f["roles"]}
+    assert roles == {
+        "cooking": (20, 2, Decimal("5.0")),
+        "table": (6, 1, Decimal("0.5")),
+        "dishes": (8, 1, Decimal("1.0")),
+    }
+
+
+def test_guest_who_came_before_helping_counts_once(october):
+    assert compute(OCTOBER)["guests_who_helped"] == 1
+
+
+def test_contributions_leave_voided_ones_apart(october):
+    f = compute(OCTOBER)
+    assert f["contributions_total"] == Decimal("45.00")
+    assert f["contributions_count"] == 8
+    assert f["voided_total"] == Decimal("27.00")
+    assert f["voided_count"] == 2
+    assert {row.void_reason for row in f["voided"]} == {"Erreur de saisie", "Doublon"}
+    by_method = {row["method"]: (row["total"], row["count"]) for row in f["by_method"]}
+    assert by_method == {
+        "cash": (Decimal("24.50"), 5),
+        "card": (Decimal("17.50"), 2),
+        "voucher": (Decimal("3.00"), 1),
+    }
+
+
+def test_contributions_against_the_cost_price(october):
+    f = compute(OCTOBER)
+    assert f["average_per_cover"] == Decimal("3.75")
+    assert f["cost_of_covers"] == Decimal("129.00")
+    assert f["cost_per_cover"] == Decimal("10.75")
+    assert f["coverage"] == Decimal("34.9")
+
+
+def test_organic_and_local_shares_are_weighted_by_covers(october):
+    f = compute(OCTOBER)
+    assert f["organic_share"] == Decimal("67.5")
+    assert f["local_share"] == Decimal("51.7")
+
+
+def test_each_meal_has_its_own_figures(october):
+    meals = {meal.pk: meal for meal in compute(OCTOBER)["meals"]}
+    m1, m2 = meals[october["m1"].pk], meals[october["m2"].pk]
+    assert len(meals) == 2
+    assert (m1.covers, m1.walk_in_covers, m1.bookings_count, m1.no_shows) == (5, 2, 3, 1)
+    assert (m2.covers, m2.walk_in_covers, m2.bookings_count, m2.no_shows) == (7, 1, 5, 1)
+    assert (m1.contributions_total, m1.contributions_count) == (Decimal("23.50"), 4)
+    assert (m2.contributions_total, m2.contributions_count) == (Decimal("21.50"), 4)
+    assert round(m1.per_cover, 2) == Decimal("4.70")
+    assert round(m2.per_cover, 2) == Decimal("3.07")
+
+
+def test_the_year_adds_the_next_month_and_the_first_visit_of_frank(october):
+    f = compute(Period(2025))
+    assert f["meal_count"] == 4  # M0, M1, M2, M4; never the cancelled M3
+    assert f["covers"] == 1 + 12 + 1
+    assert f["unique_guests"] == 6  # frank came in November
+    assert f["first_time_guests"] == 6
+    assert f["no_shows"] == 2
+
+
+def test_an_empty_month_has_zeros_and_no_ratios(db):
+    f = compute(Period(2024, 2))
+    assert (f["meal_count"], f["covers"], f["bookings"], f["contributions_total"]) == (0, 0, 0, Decimal("0"))
+    assert f["no_show_rate"] is None
+    assert f["coverage"] is None
+    assert f["organic_share"] is None
+
+
+def test_the_page_shows_the_hand_counted_figures(client, coordinator, october):
+    client.force_login(coordinator)
+    response = client.get(reverse("meals:reports"), {"month": "2025-10"})
+    assert response.status_code == 200
+    figures = response.context["f"]
+    assert figures["covers"] == 12
+    html = response.content.decode()
+    assert "45,00\u202f€" in html
+    assert "34,9 %" in html
+    assert "Voisins Solidaires" in html
+    assert "Erreur de saisie" in html
+
+
+def test_period_from_query_reads_a_month_a_year_or_defaults_to_this_month():
+    assert period_from_query({"month": "2026-02"}) == Period(2026, 2)
+    assert period_from_query({"year": "2026"}) == Period(2026)
+    assert period_from_query({}, today=date(2026, 11, 23)) == Period(2026, 11)
+    assert Period(2026, 1).previous == Period(2025, 12)
+    assert Period(2026, 12).next == Period(2027, 1)
+    assert Period(2026, 12).end == datetime(2027, 1, 1, tzinfo=PARIS)
