@@ -1,11 +1,15 @@
 from django.urls import path
 
-from members import views
+from members import views, views_signup
 
 app_name = "members"
 
 urlpatterns = [
     path("mon-espace/", views.home, name="home"),
+    # Volunteer accounts (issue: shifts) --------------------------------
+    path("devenir-benevole/", views_signup.volunteer_signup, name="volunteer_signup"),
+    path("benevoles/", views_signup.volunteer_list, name="volunteers"),
+    path("benevoles/<int:pk>/activer/", views_signup.volunteer_toggle, name="volunteer_toggle"),
     # Members, memberships, partners (issue: coordinators) -------------
     path("membres/", views.directory, name="directory"),
     path("membres/<int:pk>/", views.member_detail, name="member"),
