@@ -64,7 +64,32 @@ class MealQuerySet(models.QuerySet):
 
     def upcoming(self, *, days: int = 14, now=None):
         now = now or timezone.now()
-        return self.scheduled().filter(ends_at__gte=now, starts_at__lte=now + timedelta(days=days))
+        return (
+            self.scheduled()
+            .filter(ends_at__gte=now, starts_at__lte=now + timedelta(days=days))
+            .with_held_seats(now=now)
+        )
+
+    def with_held_seats(self, *, now=None):
+        """Annotate ``held_seats``: unused seats of partner blocks not yet released (one query for a list)."""
+        from django.db.models import OuterRef, Subquery, Sum
+        from django.db.models.functions import Coalesce, Greatest
+
+        now = now or timezone.now()
+        used = (
+            Booking.objects.filter(meal=OuterRef("meal"), partner=OuterRef("partner"), status=Booking.Status.CONFIRMED)
+            .values("meal")
+            .annotate(total=Sum("party_size"))
+            .values("total")
+        )
+        held = (
+            SeatBlock.objects.filter(meal=OuterRef("pk"), release_at__gt=now)
+            .annotate(unused=Greatest(F("seats") - Coalesce(Subquery(used), 0), 0))
+            .values("meal")
+            .annotate(total=Sum("unused"))
+            .values("total")
+        )
+        return self.annotate(held_seats=Coalesce(Subquery(held), 0))
 
 
 class Meal(models.Model):
@@ -129,11 +154,15 @@ class Meal(models.Model):
 
     @property
     def seats_left(self) -> int:
-        return max(self.capacity - self.seats_taken, 0)
+        """Seats the public may still book: partner seats held until their release are not free."""
+        held = self.__dict__.get("held_seats")  # annotated by with_held_seats() on lists
+        if held is None:
+            held = Meal.objects.with_held_seats().values_list("held_seats", flat=True).get(pk=self.pk) if self.pk else 0
+        return max(self.capacity - self.seats_taken - held, 0)
 
     @property
     def is_full(self) -> bool:
-        return self.seats_taken >= self.capacity
+        return self.seats_left <= 0
 
     @property
     def is_cancelled(self) -> bool:

@@ -319,7 +319,12 @@ def partner_bookings(request, pk: int):
         except planning.PlanningError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("C'est réservé pour %(name)s.") % {"name": booking.name})
+            if booking.status == booking.Status.WAITLISTED:
+                messages.warning(
+                    request, _("Le repas est complet : %(name)s est sur la liste d'attente.") % {"name": booking.name}
+                )
+            else:
+                messages.success(request, _("C'est réservé pour %(name)s.") % {"name": booking.name})
             return redirect("members:partner_bookings", pk=partner.pk)
     blocks = (
         SeatBlock.objects.filter(partner=partner, meal__in=meals).select_related("meal").order_by("meal__starts_at")

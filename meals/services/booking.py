@@ -130,7 +130,10 @@ def seats_available(*, meal: Meal, partner=None, now: datetime | None = None) ->
 
     One place to change when seats are held back (partner seat blocks).
     """
-    return max(meal.capacity - meal.seats_taken, 0)
+    from meals.services.planning import held_seats
+
+    # Partners' unused seats stay theirs until released; a partner draws from its own block.
+    return max(meal.capacity - meal.seats_taken - held_seats(meal=meal, now=now, exclude_partner=partner), 0)
 
 
 def waitlist_position(booking: Booking) -> int | None:
@@ -318,7 +321,9 @@ def booking_cancel(*, booking: Booking, now: datetime | None = None) -> list[Boo
             # Came and ate: the seat was used, only the booking is closed.
             pass
         if not locked_meal.is_cancelled and now < locked_meal.starts_at:
-            free = locked_meal.capacity - seats_taken
+            from meals.services.planning import held_seats
+
+            free = locked_meal.capacity - seats_taken - held_seats(meal=locked_meal, now=now)
             waiting = Booking.objects.filter(meal=locked_meal, status=Booking.Status.WAITLISTED).order_by(
                 "created_at", "pk"
             )

@@ -357,37 +357,17 @@ class PartnerBookingRefused(PlanningError):
 def partner_booking_create(
     *, meal: Meal, partner, name: str, party_size: int = 1, notes: str = "", by=None, now: datetime | None = None
 ) -> Booking:
-    """Book a seat for someone a partner accompanies: a first name is enough.
+    """Book for someone a partner accompanies: a first name is enough.
 
-    Draws from the partner's seat block first, then from public seats.
+    The booking rules apply (meal row lock, window, waiting list); the partner's
+    unreleased block counts as free seats for it, and as taken for everyone else.
     """
-    now = now or timezone.now()
-    name = (name or "").strip()
-    if not name:
-        raise PartnerBookingRefused(_("Indiquez au moins un prénom."))
-    if party_size < 1:
-        raise PartnerBookingRefused(_("Indiquez au moins une personne."))
-    with transaction.atomic():
-        locked = Meal.objects.select_for_update().get(pk=meal.pk)
-        if locked.is_cancelled:
-            raise PartnerBookingRefused(_("Ce repas est annulé."))
-        if locked.starts_at <= now:
-            raise PartnerBookingRefused(_("Ce repas est déjà passé."))
-        # Other partners' unreleased seats stay theirs; ours are free for us.
-        free = locked.capacity - locked.seats_taken - held_seats(meal=locked, now=now, exclude_partner=partner)
-        if party_size > free:
-            raise PartnerBookingRefused(_("Il ne reste pas assez de places : %(left)s.") % {"left": max(free, 0)})
-        booking = Booking.objects.create(
-            meal=locked,
-            partner=partner,
-            name=name,
-            party_size=party_size,
-            notes=notes,
-            created_by=by,
-            status=Booking.Status.CONFIRMED,
-        )
-        Meal.objects.filter(pk=locked.pk).update(seats_taken=locked.seats_taken + party_size)
-    return booking
+    from meals.services.booking import BookingError, booking_create
+
+    try:
+        return booking_create(meal=meal, name=name, party_size=party_size, notes=notes, by=by, partner=partner, now=now)
+    except BookingError as error:
+        raise PartnerBookingRefused(str(error)) from error
 
 
 def partner_booking_cancel(*, booking: Booking) -> None:
