@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,7 +13,7 @@ from meals.forms.booking import BookingForm, OnBehalfForm
 from meals.models import Booking, Meal
 from meals.ratelimit import is_limited
 from meals.services.booking import BookingError, booking_cancel, booking_create, waitlist_position
-from meals.views.public import meal_page_context
+from meals.views.public import decorate_meal, meal_page_context
 
 
 def get_booking(token: str) -> Booking:
@@ -69,6 +70,7 @@ def book(request, pk: int):
 
 def booking_detail(request, token: str):
     booking = get_booking(token)
+    decorate_meal(booking.meal, now=timezone.now())
     return render(
         request,
         "meals/booking.html",

@@ -17,7 +17,7 @@ def _helping_shifts():
     )
 
 
-def _decorate(meal: Meal, *, now) -> Meal:
+def decorate_meal(meal: Meal, *, now) -> Meal:
     """Labels and flags the templates need, computed in Python from rows already loaded."""
     meal.allergen_labels = [ALLERGEN_LABELS.get(code, code) for code in meal.allergens or []]
     meal.diet_names = [DIET_LABEL_NAMES.get(code, code) for code in meal.diet_labels or []]
@@ -31,7 +31,7 @@ def _decorate(meal: Meal, *, now) -> Meal:
 def upcoming(request):
     now = timezone.now()
     meals = [
-        _decorate(meal, now=now)
+        decorate_meal(meal, now=now)
         for meal in Meal.objects.upcoming(now=now).prefetch_related(_helping_shifts()).order_by("starts_at")
     ]
     return render(request, "meals/upcoming.html", {"meals": meals})
@@ -44,7 +44,7 @@ def meal_page_context(meal: Meal, *, request, form=None) -> dict:
     now = timezone.now()
     if not hasattr(meal, "helping_shifts"):
         meal.helping_shifts = list(meal.shifts.filter(role__in=HELP_ROLES).order_by("starts_at"))
-    _decorate(meal, now=now)
+    decorate_meal(meal, now=now)
     return {
         "meal": meal,
         "form": form or BookingForm(meal=meal),
