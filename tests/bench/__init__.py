@@ -1,0 +1,1 @@
+"""The benchmark's settings and URLconf (``tests/benchmark.py``); never used in production."""
