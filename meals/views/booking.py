@@ -18,7 +18,9 @@ from meals.views.public import decorate_meal, meal_page_context
 
 def get_booking(token: str) -> Booking:
     """The booking behind a private link; any other token is a 404."""
-    return get_object_or_404(Booking.objects.select_related("meal"), token=token)
+    booking = get_object_or_404(Booking.objects.select_related("meal"), token=token)
+    booking.meal = Meal.objects.with_held_seats().get(pk=booking.meal_id)
+    return booking
 
 
 def _language() -> str:
@@ -42,7 +44,7 @@ def _after_booking(request, booking: Booking):
 
 @require_POST
 def book(request, pk: int):
-    meal = get_object_or_404(Meal, pk=pk)
+    meal = get_object_or_404(Meal.objects.with_held_seats(), pk=pk)
     if is_limited(request, scope="book", rate=settings.BOOKING_RATE_LIMIT):
         return render(request, "meals/rate_limited.html", {"meal": meal}, status=429)
     form = BookingForm(request.POST, meal=meal)
@@ -92,7 +94,7 @@ def cancel_booking(request, token: str):
 @login_required
 @permission_required("meals.book_on_behalf", raise_exception=True)
 def book_on_behalf(request, pk: int):
-    meal = get_object_or_404(Meal, pk=pk)
+    meal = get_object_or_404(Meal.objects.with_held_seats(), pk=pk)
     if request.method == "POST":
         form = OnBehalfForm(request.POST, meal=meal)
         if form.is_valid():

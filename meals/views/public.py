@@ -53,5 +53,5 @@ def meal_page_context(meal: Meal, *, request, form=None) -> dict:
 
 
 def meal_detail(request, pk: int):
-    meal = get_object_or_404(Meal.objects.prefetch_related(_helping_shifts()), pk=pk)
+    meal = get_object_or_404(Meal.objects.with_held_seats().prefetch_related(_helping_shifts()), pk=pk)
     return render(request, "meals/meal.html", meal_page_context(meal, request=request))

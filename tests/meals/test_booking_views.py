@@ -33,10 +33,10 @@ def test_upcoming_page_shows_meals_in_french(client, make_meal):
     assert response.status_code == 200
     assert meal.main in body
     assert "Il reste 10 places" in body
-    assert "Ce repas coûte 9\u202f€ à la cantine : chacun donne ce qu'il peut" in body
+    assert "Ce repas coûte 9\u202f€ à la cantine\u202f: chacun donne ce qu'il peut" in body
     assert "Lait" in body and "Céleri" in body
     assert "Végétarien" in body and "80 % bio" in body
-    assert "en cuisine : 10 personnes" in body
+    assert "en cuisine\u202f: 10 personnes" in body
 
 
 def test_upcoming_page_says_few_seats_and_full(client, make_meal):
