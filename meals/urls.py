@@ -15,6 +15,7 @@ urlpatterns = [
     path("repas/<int:pk>/reserver-pour/", booking.book_on_behalf, name="book_on_behalf"),
     path("reservation/<str:token>/", booking.booking_detail, name="booking"),
     path("reservation/<str:token>/annuler/", booking.cancel_booking, name="cancel_booking"),
+    path("reservation/<str:token>/cantine.ics", booking.booking_ics, name="booking_ics"),
     # Volunteers (issue: shifts) ---------------------------------------
     path("creneaux/", shift_views.board, name="shifts"),
     path("creneaux/<int:pk>/je-viens/", shift_views.claim, name="claim_shift"),

@@ -80,6 +80,18 @@ def booking_detail(request, token: str):
     )
 
 
+def booking_ics(request, token: str):
+    """The booked meal as a calendar file (the same one the confirmation email carries)."""
+    from django.http import HttpResponse
+
+    from meals.emails import meal_ics
+
+    booking = get_booking(token)
+    response = HttpResponse(meal_ics(booking.meal, booking=booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cantine.ics"'
+    return response
+
+
 @require_POST
 def cancel_booking(request, token: str):
     booking = get_booking(token)

@@ -369,3 +369,12 @@ def test_reminder_is_in_the_guests_language(meal):
     call_command("send_reminders", stdout=io.StringIO())
     assert "12:30" in mail.outbox[0].subject
     assert timezone.localtime(meal.starts_at).strftime("%A") in mail.outbox[0].body
+
+
+def test_private_page_offers_the_meal_as_a_calendar_file(client, meal):
+    booking = booking_create(meal=meal, name="A", email="a@example.org", party_size=1)
+    response = client.get(reverse("meals:booking_ics", args=[booking.token]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    assert b"BEGIN:VEVENT" in response.content
+    assert client.get(reverse("meals:booking_ics", args=["forged"])).status_code == 404
