@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from meals.templatetags.cantine import format_euros
+from meals.templatetags.report_tags import per
 
 WIDTH = 720
 ACCENT = "#9c3b17"
@@ -250,7 +251,10 @@ def covers_chart(figures: dict) -> SafeString:
 def contribution_chart(figures: dict) -> SafeString:
     meals = figures["meals"]
     labels = _meal_labels(meals, by_month=figures["period"].month is None)
-    points = [Point(label, meal.per_cover or 0, meal.cost_price) for label, meal in zip(labels, meals, strict=True)]
+    points = [
+        Point(label, per(meal.contributions_total, meal.covers) or 0, meal.cost_price)
+        for label, meal in zip(labels, meals, strict=True)
+    ]
     return column_chart(
         chart_id="chart-contributions",
         title=_("Participation moyenne par couvert et prix de revient, %(period)s")

@@ -19,11 +19,12 @@ from meals import charts
 from meals.forms.reports import MonthForm, YearForm
 from meals.models import Shift
 from meals.reports import (
-    SHIFT_DURATION,
+    SHIFT_HOURS,
     BadPeriod,
     Period,
     compute,
     guests_with_visits,
+    hours,
     meals_with_figures,
     period_contributions,
     period_from_query,
@@ -129,7 +130,7 @@ def report_attendance(request):
 def _hours_by_role(rows):
     return rows.annotate(
         **{
-            f"duration_{role}": Sum(SHIFT_DURATION, filter=Q(shift__role=role))
+            f"hours_{role}": Sum(SHIFT_HOURS, filter=Q(shift__role=role))
             for role in Shift.Role.values  # four fixed roles: four columns
         }
     )
@@ -145,8 +146,8 @@ def report_volunteers(request):
             "person": _person(row),
             "erased": bool(row["member__erased_at"]),
             "signups": row["signups"],
-            "hours": _hours(row["duration"]),
-            "by_role": [_hours(row[f"duration_{role}"]) for role in Shift.Role.values],
+            "hours": _hours(row["hours"]),
+            "by_role": [_hours(row[f"hours_{role}"]) for role in Shift.Role.values],
         }
         for row in page.object_list
     ]
@@ -200,8 +201,8 @@ def _datetime(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
-def _hours(duration) -> str:
-    return _decimal(Decimal(duration.total_seconds()) / 3600 if duration else 0)
+def _hours(value) -> str:
+    return _decimal(hours(value, "0.01"))
 
 
 def _user(user) -> str:
@@ -294,8 +295,8 @@ def _csv_volunteers(period: Period):
         _("Heures : %(role)s") % {"role": label} for _r, label in roles
     ]
     for row in _hours_by_role(volunteer_hours(period)).iterator(chunk_size=500):
-        yield [_person(row), row["signups"], _hours(row["duration"])] + [
-            _hours(row[f"duration_{role}"]) for role, _label in roles
+        yield [_person(row), row["signups"], _hours(row["hours"])] + [
+            _hours(row[f"hours_{role}"]) for role, _label in roles
         ]
 
 
