@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import BooleanField, CharField, ExpressionWrapper, Prefetch, Q
+from django.db.models.functions import Cast
 from django.forms import modelformset_factory
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -96,18 +97,74 @@ class BoardMeal:
         return sum(shift.hands_needed for shift in self.shifts)
 
 
-# Rendered boards, keyed on a digest of everything they show (rows, the
-# viewer's own shifts, the language, which shifts are past the release
-# cut-off). A write changes the rows, hence the key: never stale, no timer.
-# Per process on purpose: the key is derived from the data, not shared state.
-_BOARD_CACHE: OrderedDict[str, str] = OrderedDict()
-_BOARD_CACHE_SIZE = 256
-_BOARD_CACHE_LOCK = threading.Lock()
+# Rendered boards, keyed on a digest of everything they show: every shift
+# and helper row, the viewer's own shifts, which shifts are past the release
+# cut-off, the language. A write changes the rows, hence the key: pages are
+# never stale, and no timer is involved. Per process on purpose: the key is
+# derived from the data, so nothing needs to be shared between workers.
+_FRAGMENTS: OrderedDict[str, str] = OrderedDict()
+_PAGES: OrderedDict[str, str] = OrderedDict()
+_CACHE_SIZE = 256
+_CACHE_LOCK = threading.Lock()
 CSRF_PLACEHOLDER = "\x00csrf\x00"
 
 
+def _cache_get(cache: OrderedDict, key: str) -> str | None:
+    with _CACHE_LOCK:
+        value = cache.get(key)
+        if value is not None:
+            cache.move_to_end(key)
+        return value
+
+
+def _cache_put(cache: OrderedDict, key: str, value: str) -> None:
+    with _CACHE_LOCK:
+        cache[key] = value
+        if len(cache) > _CACHE_SIZE:
+            cache.popitem(last=False)
+
+
+def board_cache_clear() -> None:
+    with _CACHE_LOCK:
+        _FRAGMENTS.clear()
+        _PAGES.clear()
+
+
+def _digest(*parts) -> str:
+    return hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+
+
+def _window(now: datetime, days: int = BOARD_DAYS) -> Q:
+    return Q(starts_at__gt=now, starts_at__lt=now + timedelta(days=days), meal__status=Meal.Status.SCHEDULED)
+
+
+def _board_fingerprint(*, now: datetime) -> list[tuple]:
+    """One query with every value the board shows, times as text (cheap: no datetime parsing)."""
+    text = CharField()
+    return list(
+        Shift.objects.filter(_window(now))
+        .annotate(late=ExpressionWrapper(Q(starts_at__lt=now + RELEASE_CUTOFF), output_field=BooleanField()))
+        .order_by("meal__starts_at", "meal_id", "starts_at", "role", "signups__created_at", "signups__pk")
+        .values_list(
+            "pk",
+            "meal_id",
+            "role",
+            Cast("starts_at", text),
+            Cast("ends_at", text),
+            "slots",
+            "taken",
+            "description",
+            "meal__title",
+            Cast("meal__starts_at", text),
+            "late",
+            "signups__member__user_id",
+            "signups__member__name",
+        )  # fmt: skip
+    )
+
+
 def _board_rows(*, now: datetime, days: int = BOARD_DAYS):
-    window = Q(starts_at__gt=now, starts_at__lt=now + timedelta(days=days), meal__status=Meal.Status.SCHEDULED)
+    window = _window(now, days)
     shifts = list(
         Shift.objects.filter(window)
         .order_by("meal__starts_at", "meal_id", "starts_at", "role")
@@ -122,26 +179,18 @@ def _board_rows(*, now: datetime, days: int = BOARD_DAYS):
             "description",
             "meal__title",
             "meal__starts_at",
-        )
+        )  # fmt: skip
     )
     signups = list(
         ShiftSignup.objects.filter(shift__in=Shift.objects.filter(window).values("pk"))
         .order_by("created_at", "pk")
-        .values_list("shift_id", "member_id", "member__name")
+        .values_list("shift_id", "member__user_id", "member__name")
     )
     return shifts, signups
 
 
-def _board_html(*, shift_rows, signup_rows, member_id: int, now: datetime, needing_only: bool) -> str:
-    late_pks = tuple(row[0] for row in shift_rows if row[3] - now < RELEASE_CUTOFF)
-    digest = hashlib.blake2b(
-        repr((shift_rows, signup_rows, member_id, late_pks, needing_only, get_language())).encode(), digest_size=20
-    ).hexdigest()
-    with _BOARD_CACHE_LOCK:
-        html = _BOARD_CACHE.get(digest)
-        if html is not None:
-            _BOARD_CACHE.move_to_end(digest)
-            return html
+def _board_fragment(*, now: datetime, user_id: int, needing_only: bool) -> str:
+    shift_rows, signup_rows = _board_rows(now=now)
     roles = dict(Shift.Role.choices)
     meals: dict[int, BoardMeal] = {}
     by_pk: dict[int, BoardShift] = {}
@@ -151,17 +200,17 @@ def _board_html(*, shift_rows, signup_rows, member_id: int, now: datetime, needi
             meal = meals[meal_id] = BoardMeal(pk=meal_id, title=title, starts_at=meal_starts_at)
         shift = BoardShift(
             pk=pk, role=role, role_label=roles.get(role, role), starts_at=starts_at, ends_at=ends_at,
-            slots=slots, taken=taken, description=description, late=pk in late_pks,
+            slots=slots, taken=taken, description=description, late=starts_at - now < RELEASE_CUTOFF,
         )  # fmt: skip
         meal.shifts.append(shift)
         by_pk[pk] = shift
-    for shift_id, signup_member_id, name in signup_rows:
+    for shift_id, signup_user_id, name in signup_rows:
         shift = by_pk.get(shift_id)
         if shift is None:
             continue
         # Other volunteers see a first name only (guests who help included).
         shift.helpers.append((name or "").split(" ")[0] or "?")
-        if signup_member_id == member_id:
+        if signup_user_id == user_id:
             shift.mine = True
     board = []
     for meal in meals.values():
@@ -172,33 +221,43 @@ def _board_html(*, shift_rows, signup_rows, member_id: int, now: datetime, needi
             if not meal.shifts:
                 continue
         board.append(meal)
-    html = render_to_string(
+    return render_to_string(
         "meals/shifts/includes/board.html",
         {"board": board, "csrf_token": CSRF_PLACEHOLDER, "too_late": too_late_message()},
     )
-    with _BOARD_CACHE_LOCK:
-        _BOARD_CACHE[digest] = html
-        if len(_BOARD_CACHE) > _BOARD_CACHE_SIZE:
-            _BOARD_CACHE.popitem(last=False)
-    return html
 
 
 @login_required
 @permission_required("meals.add_shiftsignup", raise_exception=True)
 def board(request):
+    """The next three weeks of shifts. Same queries for 10 or 200 shifts; cached on the data itself."""
     now = timezone.now()
-    member = member_for(request.user)
     needing_only = request.GET.get("besoin") == "1"
-    shift_rows, signup_rows = _board_rows(now=now)
-    html = _board_html(
-        shift_rows=shift_rows, signup_rows=signup_rows, member_id=member.pk, now=now, needing_only=needing_only
+    fragment_key = _digest(_board_fingerprint(now=now), request.user.pk, needing_only, get_language())
+    page_key = _digest(
+        fragment_key, request.get_full_path(), request.user.pk, sorted(request.user.get_all_permissions())
     )
-    html = html.replace(CSRF_PLACEHOLDER, get_token(request))
-    return render(
-        request,
-        "meals/shifts/board.html",
-        {"board_html": mark_safe(html), "needing_only": needing_only, "days": BOARD_DAYS},  # noqa: S308 - our own render
-    )
+    # A flash message (right after a claim) makes the page one of a kind: not cached.
+    plain = len(messages.get_messages(request)) == 0
+    page = _cache_get(_PAGES, page_key) if plain else None
+    if page is None:
+        fragment = _cache_get(_FRAGMENTS, fragment_key)
+        if fragment is None:
+            fragment = _board_fragment(now=now, user_id=request.user.pk, needing_only=needing_only)
+            _cache_put(_FRAGMENTS, fragment_key, fragment)
+        page = render_to_string(
+            "meals/shifts/board.html",
+            {
+                "board_html": mark_safe(fragment),  # noqa: S308 - rendered by our own template
+                "needing_only": needing_only,
+                "days": BOARD_DAYS,
+                "csrf_token": CSRF_PLACEHOLDER,
+            },
+            request=request,
+        )
+        if plain:
+            _cache_put(_PAGES, page_key, page)
+    return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 @require_POST

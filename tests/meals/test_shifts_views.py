@@ -306,3 +306,26 @@ def test_bad_shift_template_shows_errors_and_saves_nothing(client, coordinator, 
     response = client.post(reverse("meals:shift_template"), data)
     assert response.status_code == 200
     assert not ShiftTemplate.objects.exists()
+
+
+def test_board_is_never_stale_after_an_edit_made_elsewhere(client, volunteer, meal, guest):
+    shift_claim(shift=cooking(meal), member=guest)
+    client.force_login(volunteer)
+    assert "1 / 10" in client.get(reverse("meals:shifts")).content.decode()
+    Shift.objects.filter(pk=cooking(meal).pk).update(slots=12)
+    Member.objects.filter(pk=guest.pk).update(name="Josette Martin")
+    html = client.get(reverse("meals:shifts")).content.decode()
+    assert "1 / 12" in html
+    assert "Josette" in html and "Jeanne" not in html
+    meal.status = "cancelled"
+    meal.save()
+    assert "1 / 12" not in client.get(reverse("meals:shifts")).content.decode()
+
+
+def test_two_volunteers_each_see_their_own_buttons(client, volunteer, meal):
+    other = make_user("lea@example.org", group="volunteer", name="Léa Dupont")
+    shift_claim(shift=cooking(meal), member=volunteer.member)
+    client.force_login(volunteer)
+    assert "Vous êtes inscrit·e" in client.get(reverse("meals:shifts")).content.decode()
+    client.force_login(other)
+    assert "Vous êtes inscrit·e" not in client.get(reverse("meals:shifts")).content.decode()
