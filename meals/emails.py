@@ -130,6 +130,7 @@ def send_booking_reminders(*, day: date | None = None, now: datetime | None = No
         )
         .exclude(email="")
         .select_related("meal")
+        .prefetch_related("signups__shift")
         .order_by("pk")
     )
     sent = 0

@@ -352,8 +352,9 @@ def booking_cancel(*, booking: Booking, now: datetime | None = None) -> list[Boo
 
 
 def _release_signups(*, booking: Booking) -> None:
-    """Give back the shift slots a guest took while booking (shift row locked)."""
+    """Give back the shift slots a guest took while booking (shift_release locks the shift)."""
+    from meals.services.shifts import shift_release
+
     for signup in ShiftSignup.objects.filter(booking=booking).order_by("shift_id"):
-        Shift.objects.select_for_update().get(pk=signup.shift_id)
-        signup.delete()
-        Shift.objects.filter(pk=signup.shift_id, taken__gt=0).update(taken=F("taken") - 1)
+        # force: the guest is cancelling the seat, however late; the slot must follow.
+        shift_release(signup=signup, force=True)

@@ -378,3 +378,10 @@ def test_private_page_offers_the_meal_as_a_calendar_file(client, meal):
     assert response["Content-Type"].startswith("text/calendar")
     assert b"BEGIN:VEVENT" in response.content
     assert client.get(reverse("meals:booking_ics", args=["forged"])).status_code == 404
+
+
+def test_reminder_tells_a_helping_guest_about_the_shift(meal):
+    booking_create(meal=meal, name="A", email="a@example.org", party_size=1, help_with="cooking")
+    mail.outbox.clear()
+    call_command("send_reminders", stdout=io.StringIO())
+    assert "Vous nous aidez aussi : Cuisine, à 9\u00a0h\u00a030" in mail.outbox[0].body
