@@ -1,0 +1,82 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from meals.models import Shift, ShiftSignup
+from meals.services.shifts import shift_claim
+from tests.browser.conftest import assert_no_axe_violations, log_in
+from tests.conftest import make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_volunteer_claims_sees_it_in_my_shifts_and_releases_it(page, make_meal):
+    volunteer = make_user("karim@example.org", group="volunteer", name="Karim Benali")
+    meal = make_meal(day=timezone.localdate() + timedelta(days=3))
+    log_in(page, "karim@example.org")
+
+    page.get_by_role("navigation").get_by_role("link", name="Créneaux", exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Les créneaux"
+    assert_no_axe_violations(page)
+    dishes = page.locator("li.shift", has=page.get_by_role("heading", name="Vaisselle"))
+    assert "0 / 4" in dishes.inner_text()
+    dishes.get_by_role("button", name="Je viens").click()
+
+    assert "vous êtes inscrit·e" in page.locator(".messages").inner_text()
+    assert "1 / 4" in page.locator("li.shift", has=page.get_by_role("heading", name="Vaisselle")).inner_text()
+    assert ShiftSignup.objects.filter(member=volunteer.member, shift__role=Shift.Role.DISHES).count() == 1
+
+    page.get_by_role("navigation").get_by_role("link", name="Mes créneaux").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Mes créneaux"
+    assert page.get_by_role("heading", level=2, name="Vaisselle").count() == 1
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Je ne peux plus venir").click()
+
+    assert "désinscrit·e" in page.locator(".messages").inner_text()
+    assert "Vous n'avez pas encore de créneau" in page.locator("main").inner_text()
+    assert meal.shifts.get(role=Shift.Role.DISHES).taken == 0
+
+
+def test_board_and_my_shifts_on_a_phone_have_no_axe_violations_nor_sideways_scroll(phone_page, make_meal):
+    volunteer = make_user("karim@example.org", group="volunteer", name="Karim Benali")
+    meal = make_meal()
+    shift_claim(shift=meal.shifts.get(role=Shift.Role.COOKING), member=volunteer.member)
+    log_in(phone_page, "karim@example.org")
+    for path in ["/creneaux/", "/creneaux/mes-creneaux/"]:
+        phone_page.goto(path)
+        assert_no_axe_violations(phone_page)
+        assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    # Tomorrow's shift: too late to release online, the page says whom to call.
+    assert "Appelez la coordination" in phone_page.locator("main").inner_text()
+
+
+def test_someone_signs_up_as_a_volunteer_from_the_login_page(page, make_meal):
+    make_meal()
+    page.goto("/comptes/login/")
+    page.get_by_role("link", name="Devenir bénévole").click()
+    assert_no_axe_violations(page)
+    page.get_by_label("Votre prénom et votre nom").fill("Lucie Petit")
+    page.get_by_label("Adresse e-mail").fill("lucie@example.org")
+    page.locator("#id_password1").fill("une-soupe-au-potiron")
+    page.get_by_label("Le même mot de passe, encore une fois").fill("une-soupe-au-potiron")
+    page.get_by_role("button", name="Créer mon compte").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Les créneaux"
+    page.locator("li.shift", has=page.get_by_role("heading", name="Cuisine")).get_by_role(
+        "button", name="Je viens"
+    ).click()
+    assert ShiftSignup.objects.filter(member__email="lucie@example.org").count() == 1
+
+
+def test_coordinator_week_overview_has_no_axe_violations(page, make_meal):
+    make_user("claire@example.org", group="coordinator", name="Claire Morel")
+    make_user("karim@example.org", group="volunteer", name="Karim Benali")
+    meal = make_meal()
+    log_in(page, "claire@example.org")
+    page.goto("/creneaux/semaine/")
+    assert_no_axe_violations(page)
+    row = page.locator("tr", has=page.get_by_role("rowheader", name="Vaisselle"))
+    row.get_by_role("combobox").select_option(label="Karim Benali")
+    row.get_by_role("button", name="Inscrire").click()
+    assert "Karim Benali est inscrit·e" in page.locator(".messages").inner_text()
+    assert meal.shifts.get(role=Shift.Role.DISHES).taken == 1
