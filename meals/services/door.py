@@ -314,8 +314,14 @@ class Totals:
 
     @property
     def gap_per_cover(self) -> Decimal | None:
+        """Average minus cost price: negative when the contributions fall short."""
         average = self.average_per_cover
         return None if average is None else average - self.cost_price
+
+    @property
+    def shortfall_per_cover(self) -> Decimal | None:
+        gap = self.gap_per_cover
+        return None if gap is None or gap >= 0 else -gap
 
     @property
     def covers_cost(self) -> bool:

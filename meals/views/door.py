@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from meals.forms.door import ContributionForm, TillCloseForm, TillReopenForm, VoidForm, WalkInForm, booking_label
-from meals.models import Booking, Contribution, Meal, ShiftSignup
+from meals.models import ALLERGENS, Booking, Contribution, Meal, ShiftSignup
 from meals.services import door
 from meals.templatetags.cantine import format_euros
 
@@ -338,11 +338,14 @@ def day_sheet(request, pk: int):
         entry = shifts.setdefault(signup.shift_id, {"shift": signup.shift, "members": []})
         entry["members"].append(signup.member)
     notes = [b for b in bookings if b.notes.strip()]
+    labels = dict(ALLERGENS)
+    allergens = [str(labels[code]).lower() for code in meal.allergens if code in labels]
     context = {
         "meal": meal,
         "bookings": bookings,
         "shifts": list(shifts.values()),
         "notes": notes,
+        "allergens": allergens,
         "seats": sum(b.party_size for b in bookings),
         "printed_at": timezone.now(),
     }

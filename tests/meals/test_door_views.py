@@ -339,7 +339,9 @@ def test_totals_per_method_contributors_and_average_against_cost_price(coordinat
         door.booking_check_in(booking=guest, by=coordinator)
     for amount, method in [("5", "cash"), ("10", "card"), ("3.50", "cash"), ("12", "cheque")]:
         door.contribution_record(meal=meal, amount=Decimal(amount), method=method, by=coordinator)
-    totals = coordinator_client.get(desk(meal)).context["totals"]
+    response = coordinator_client.get(desk(meal))
+    totals = response.context["totals"]
+    assert "Il manque 1,37\u202f€ par couvert" in response.content.decode()
     assert totals.total == Decimal("30.50")
     assert totals.contributors == 4
     assert totals.covers == 4
@@ -424,6 +426,7 @@ def test_day_sheet_lists_bookings_helpers_and_allergies(coordinator_client, meal
     assert "allergie aux noix" in html
     assert "Karim Benali" in html
     assert "06 11 22 33 44" in html
+    assert "Le menu contient : lait, céleri." in html
 
 
 # --- Queries ---------------------------------------------------------------------------------
