@@ -72,16 +72,16 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
             raise MergeConflict(_("Une fiche effacée ne peut pas être fusionnée."))
         same_shift = ShiftSignup.objects.filter(member=keep, shift__signups__member=drop).exists()
         if same_shift:
-            raise MergeConflict(_("Les deux fiches sont inscrites sur le même créneau : désinscrivez l'une d'elles."))
+            raise MergeConflict(_("Les deux fiches sont inscrites sur le même créneau : désinscrivez l'une d'elles."))
         live = ~Q(status=Booking.Status.CANCELLED)
         keep_meals = Booking.objects.filter(live, member=keep).values("meal")
         if Booking.objects.filter(live, member=drop, meal__in=keep_meals).exists():
-            raise MergeConflict(_("Les deux fiches ont réservé le même repas : annulez l'une des réservations."))
+            raise MergeConflict(_("Les deux fiches ont réservé le même repas : annulez l'une des réservations."))
         keep_years = Membership.objects.filter(member=keep).values("year")
         if Membership.objects.filter(member=drop, year__in=keep_years).exists():
             raise MergeConflict(_("Les deux fiches ont une adhésion pour la même année."))
         if keep.user_id and drop.user_id:
-            raise MergeConflict(_("Les deux fiches ont un compte : impossible de les fusionner ici."))
+            raise MergeConflict(_("Les deux fiches ont un compte : impossible de les fusionner ici."))
 
         Booking.objects.filter(member=drop).update(member=keep)
         ShiftSignup.objects.filter(member=drop).update(member=keep)

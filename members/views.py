@@ -321,7 +321,7 @@ def partner_bookings(request, pk: int):
         else:
             if booking.status == booking.Status.WAITLISTED:
                 messages.warning(
-                    request, _("Le repas est complet : %(name)s est sur la liste d'attente.") % {"name": booking.name}
+                    request, _("Le repas est complet : %(name)s est sur la liste d'attente.") % {"name": booking.name}
                 )
             else:
                 messages.success(request, _("C'est réservé pour %(name)s.") % {"name": booking.name})

@@ -66,10 +66,12 @@ class MenuFields(forms.Form):
     meal_time = forms.TimeField(label=_("Heure du repas"), initial=time(12, 30), widget=TimeInput)
     end_time = forms.TimeField(label=_("Fin"), initial=time(14, 30), widget=TimeInput)
     opens_days_before = forms.IntegerField(
-        label=_("Réservations ouvertes combien de jours avant ?"), min_value=0, max_value=120, initial=14
+        label=_("Ouverture des réservations (jours avant le repas)"), min_value=0, max_value=120, initial=14
     )
-    closes_time = forms.TimeField(label=_("Réservations closes à"), initial=time(10, 0), widget=TimeInput)
-    closes_on = forms.ChoiceField(label=_("Closes"), choices=CLOSES_ON, initial="day", widget=forms.RadioSelect)
+    closes_time = forms.TimeField(label=_("Clôture des réservations à"), initial=time(10, 0), widget=TimeInput)
+    closes_on = forms.ChoiceField(
+        label=_("Jour de clôture"), choices=CLOSES_ON, initial="day", widget=forms.RadioSelect
+    )
 
     menu_fields = ("title", "starter", "main", "dessert", "allergens", "diet_labels")
     value_fields = menu_fields + ("organic_share", "local_share", "capacity", "cost_price")
@@ -141,7 +143,7 @@ class MealEditForm(MealForm):
         data = super().clean()
         if data.get("scope") == self.SCOPE_FUTURE and data.get("day") and self.meal.starts_at:
             if data["day"] != timezone.localtime(self.meal.starts_at).date():
-                self.add_error("day", _("Pour toute la série, on ne change pas la date : modifiez ce repas seul."))
+                self.add_error("day", _("Pour toute la série, on ne change pas la date : modifiez ce repas seul."))
         return data
 
 

@@ -124,9 +124,9 @@ def series_days(*, starts_on: date, ends_on: date, weekdays: list[int]) -> list[
             days.append(day)
         day += timedelta(days=1)
     if not days:
-        raise BadSeries(_("Aucun repas : aucun des jours choisis ne tombe entre ces deux dates."))
+        raise BadSeries(_("Aucun repas : aucun des jours choisis ne tombe entre ces deux dates."))
     if len(days) > MAX_SERIES_MEALS:
-        raise BadSeries(_("Trop de repas d'un coup : raccourcissez la période."))
+        raise BadSeries(_("Trop de repas d'un coup : raccourcissez la période."))
     return days
 
 
@@ -175,7 +175,7 @@ def _apply(meal: Meal, *, values: dict, times: MealTimes | None, day: date | Non
     """Write ``values`` and ``times`` on a meal already locked; move its shifts with it."""
     if "capacity" in values and values["capacity"] < meal.seats_taken:
         raise CapacityBelowBooked(
-            _("Le repas du %(day)s a déjà %(taken)s places réservées : la capacité ne peut pas être plus basse.")
+            _("Le repas du %(day)s a déjà %(taken)s places réservées : la capacité ne peut pas être plus basse.")
             % {"day": timezone.localtime(meal.starts_at).strftime("%d/%m/%Y"), "taken": meal.seats_taken}
         )
     if "capacity" in values:
@@ -294,7 +294,7 @@ def _send_cancellation_emails(meal: Meal, people: list[tuple[str, str, str]], re
 
     for name, email, language in people:
         with override(language or "fr"):
-            subject = _("Repas annulé : %(when)s") % {"when": when(meal.starts_at)}
+            subject = _("Repas annulé : %(when)s") % {"when": when(meal.starts_at)}
             body = _(
                 "Bonjour %(name)s,\n\nNous sommes désolés : le repas du %(when)s est annulé.\n"
                 "%(reason)s\n\nÀ bientôt à la cantine."
@@ -320,7 +320,7 @@ def seat_block_set(*, meal: Meal, partner, seats: int, release_at: datetime) -> 
             raise SeatBlockError(_("Indiquez au moins une place."))
         if seats + others > locked.capacity:
             raise SeatBlockError(
-                _("Trop de places : le repas en a %(capacity)s, dont %(others)s déjà réservées à d'autres partenaires.")
+                _("Trop de places : le repas en a %(capacity)s, dont %(others)s déjà réservées à d'autres partenaires.")
                 % {"capacity": locked.capacity, "others": others}
             )
         block, _created = SeatBlock.objects.update_or_create(
