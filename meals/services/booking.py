@@ -193,16 +193,7 @@ def booking_create(
         # count, the duplicate check and the waiting-list order below all see
         # the bookings committed before us, and nobody else writes meanwhile.
         locked = Meal.objects.select_for_update().get(pk=meal.pk)
-        if locked.is_cancelled:
-            raise MealCancelled(_("Ce repas est annulé. Nous sommes désolés."))
-        if not privileged:
-            if now < locked.booking_opens_at:
-                raise BookingClosed(_("Les réservations pour ce repas ne sont pas encore ouvertes."))
-            if now >= locked.booking_closes_at:
-                raise BookingClosed(
-                    _("Les réservations pour ce repas sont closes. Appelez la cantine, on trouvera une solution.")
-                )
-
+        # Booking again shows the booking already there, even after the cut-off.
         contact = Q()
         if email:
             contact |= Q(email=email)
@@ -216,6 +207,16 @@ def booking_create(
                 existing.is_duplicate = True
                 existing.help_message = ""
                 return existing
+
+        if locked.is_cancelled:
+            raise MealCancelled(_("Ce repas est annulé. Nous sommes désolés."))
+        if not privileged:
+            if now < locked.booking_opens_at:
+                raise BookingClosed(_("Les réservations pour ce repas ne sont pas encore ouvertes."))
+            if now >= locked.booking_closes_at:
+                raise BookingClosed(
+                    _("Les réservations pour ce repas sont closes. Appelez la cantine, on trouvera une solution.")
+                )
 
         member = _member_for(name=name, email=email, phone=phone, language=language, partner=partner)
         booking = Booking(

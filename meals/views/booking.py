@@ -1,5 +1,7 @@
 """Booking a seat, the private booking page, cancelling, booking on someone's behalf."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -15,10 +17,18 @@ from meals.ratelimit import is_limited
 from meals.services.booking import BookingError, booking_cancel, booking_create, waitlist_position
 from meals.views.public import decorate_meal, meal_page_context
 
+# A private link stops working a month after its meal: the guest's details
+# are not left reachable forever.
+LINK_EXPIRES_AFTER = timedelta(days=30)
+
 
 def get_booking(token: str) -> Booking:
-    """The booking behind a private link; any other token is a 404."""
-    booking = get_object_or_404(Booking.objects.select_related("meal"), token=token)
+    """The booking behind a private link; a forged or expired token is a 404."""
+    booking = get_object_or_404(
+        Booking.objects.select_related("meal"),
+        token=token,
+        meal__ends_at__gte=timezone.now() - LINK_EXPIRES_AFTER,
+    )
     booking.meal = Meal.objects.with_held_seats().get(pk=booking.meal_id)
     return booking
 
@@ -97,6 +107,8 @@ def cancel_booking(request, token: str):
     booking = get_booking(token)
     if booking.status == Booking.Status.CANCELLED:
         messages.info(request, _("Cette réservation était déjà annulée."))
+    elif booking.meal.ends_at < timezone.now():
+        messages.info(request, _("Ce repas est passé."))
     else:
         booking_cancel(booking=booking)
         messages.success(request, _("Votre réservation est annulée. Merci de nous avoir prévenus !"))

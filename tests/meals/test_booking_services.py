@@ -260,3 +260,9 @@ def test_confirmation_email_is_in_the_guests_language(meal, django_capture_on_co
 
 def test_now_defaults_to_the_clock(meal):
     assert book(meal, 1).created_at <= timezone.now()
+
+
+def test_booking_again_after_cut_off_shows_the_existing_booking(meal):
+    first = book(meal, 1)
+    again = book(meal, 1, now=meal.booking_closes_at)
+    assert again.pk == first.pk and again.is_duplicate

@@ -385,3 +385,30 @@ def test_reminder_tells_a_helping_guest_about_the_shift(meal):
     mail.outbox.clear()
     call_command("send_reminders", stdout=io.StringIO())
     assert "Vous nous aidez aussi : Cuisine, à 9\u00a0h\u00a030" in mail.outbox[0].body
+
+
+def test_private_link_expires_a_month_after_the_meal(client, make_meal):
+    from django.utils import timezone
+
+    meal = make_meal()
+    booking = booking_create(meal=meal, name="A", email="a@example.org", party_size=1)
+    Meal.objects.filter(pk=meal.pk).update(
+        starts_at=timezone.now() - timedelta(days=31, hours=2), ends_at=timezone.now() - timedelta(days=31)
+    )
+    assert client.get(reverse("meals:booking", args=[booking.token])).status_code == 404
+    assert client.post(reverse("meals:cancel_booking", args=[booking.token])).status_code == 404
+
+
+def test_a_past_meal_cannot_be_cancelled(client, make_meal):
+    from django.utils import timezone
+
+    meal = make_meal()
+    booking = booking_create(meal=meal, name="A", email="a@example.org", party_size=1)
+    Meal.objects.filter(pk=meal.pk).update(
+        starts_at=timezone.now() - timedelta(hours=3), ends_at=timezone.now() - timedelta(hours=1)
+    )
+    page = client.get(reverse("meals:booking", args=[booking.token])).content.decode()
+    assert "J&#x27;annule" not in page and "J'annule" not in page
+    client.post(reverse("meals:cancel_booking", args=[booking.token]))
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
