@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
+from meals.templatetags.cantine import punct
 
 logger = logging.getLogger(__name__)
 
@@ -221,8 +222,8 @@ def shift_reminders_send(*, now=None, day: date | None = None) -> int:
                     "signups": todo,
                     "my_shifts_url": settings.SITE_URL + reverse("meals:my_shifts"),
                 }
-                subject = _("Rappel : vous êtes attendu·e demain à la cantine")
-                body = render_to_string("meals/shifts/email/reminder.txt", context)
+                subject = punct(_("Rappel : vous êtes attendu·e demain à la cantine"))
+                body = punct(render_to_string("meals/shifts/email/reminder.txt", context))
             send_mail(subject, body, None, [email])
         sent += 1
     logger.info("shift reminders sent: %s", sent)
