@@ -10,13 +10,12 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from meals.templatetags.cantine import format_euros
-from meals.templatetags.report_tags import per
 
 WIDTH = 720
 ACCENT = "#9c3b17"
@@ -218,59 +217,43 @@ def bar_chart(*, chart_id: str, title: str, desc: str, points: list[Point], valu
 # --- The three charts of the reports page ------------------------------------
 
 
-def _meal_labels(meals, *, by_month: bool) -> list[str]:
-    """The day of each meal; over a year, the month's short name under its first meal."""
-    labels, last_month = [], None
-    for meal in meals:
-        local = timezone.localtime(meal.starts_at)
-        if by_month:
-            labels.append(formats.date_format(local, "M") if local.month != last_month else "")
-            last_month = local.month
-        else:
-            labels.append(str(local.day))
-    return labels
+def _by(period) -> str:
+    return _("par repas") if period.month else _("par mois")
 
 
 def covers_chart(figures: dict) -> SafeString:
-    meals = figures["meals"]
-    labels = _meal_labels(meals, by_month=figures["period"].month is None)
-    points = [Point(label, meal.covers) for label, meal in zip(labels, meals, strict=True)]
+    period = figures["period"]
     return column_chart(
         chart_id="chart-covers",
-        title=_("Couverts servis par repas, %(period)s") % {"period": figures["period"].label},
+        title=_("Couverts servis %(by)s, %(period)s") % {"by": _by(period), "period": period.label},
         desc=_("%(meals)s repas, %(covers)s couverts servis, %(average)s en moyenne par repas.")
         % {
             "meals": figures["meal_count"],
             "covers": figures["covers"],
             "average": number(figures["covers_per_meal"]),
         },
-        points=points,
+        points=[Point(row["label"], row["covers"]) for row in figures["rows"]],
     )
 
 
 def contribution_chart(figures: dict) -> SafeString:
-    meals = figures["meals"]
-    labels = _meal_labels(meals, by_month=figures["period"].month is None)
-    points = [
-        Point(label, per(meal.contributions_total, meal.covers) or 0, meal.cost_price)
-        for label, meal in zip(labels, meals, strict=True)
-    ]
+    period = figures["period"]
     return column_chart(
         chart_id="chart-contributions",
-        title=_("Participation moyenne par couvert et prix de revient, %(period)s")
-        % {"period": figures["period"].label},
+        title=_("Participation moyenne par couvert et prix de revient %(by)s, %(period)s")
+        % {"by": _by(period), "period": period.label},
         desc=_(
-            "En moyenne %(average)s par couvert pour un prix de revient de %(cost)s : "
-            "les participations couvrent %(coverage)s %% du prix de revient."
+            "En moyenne %(average)s par couvert pour un prix de revient de %(cost)s. "
+            "Les participations couvrent %(coverage)s %% du prix de revient."
         )
         % {
             "average": format_euros(figures["average_per_cover"] or 0, cents=True),
             "cost": format_euros(figures["cost_per_cover"] or 0, cents=True),
             "coverage": number(figures["coverage"]),
         },
-        points=points,
+        points=[Point(row["label"], row["per_cover"] or 0, row["cost_price"]) for row in figures["rows"]],
         tick_format=lambda value: format_euros(Decimal(str(value))),
-        reference_label=_("Prix de revient du repas"),
+        reference_label=_("Prix de revient par couvert"),
     )
 
 

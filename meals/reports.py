@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
+    Avg,
     Count,
     DecimalField,
     Exists,
@@ -39,7 +40,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -249,6 +250,69 @@ def meals_with_figures(period: Period, *, now: datetime | None = None) -> QueryS
     )
 
 
+def months_with_figures(period: Period, *, now: datetime | None = None) -> QuerySet:
+    """The held meals of the period grouped by month: one row per month that had meals (one query)."""
+    return (
+        meals_with_figures(period, now=now)
+        .annotate(month=TruncMonth("starts_at", tzinfo=ZoneInfo(settings.TIME_ZONE)))
+        .order_by()
+        .values("month")
+        .annotate(
+            meal_count=Count("pk"),
+            month_covers=Sum("covers"),
+            month_walk_in_covers=Sum("walk_in_covers"),
+            month_bookings=Sum("bookings_count"),
+            month_no_shows=Sum("no_shows"),
+            month_contributions=Sum("contributions_total", output_field=MONEY),
+            month_contribution_count=Sum("contributions_count"),
+            month_cost=Sum(F("covers") * F("cost_price"), output_field=MONEY),
+            month_cost_price=Avg("cost_price", output_field=MONEY),
+        )
+        .order_by("month")
+    )
+
+
+def _per(total, count) -> Decimal | None:
+    if not count:
+        return None
+    return (Decimal(total or 0) / Decimal(count)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _meal_row(meal) -> dict:
+    local = timezone.localtime(meal.starts_at)
+    return {
+        "label": str(local.day),
+        "title": formats.date_format(local, "l j F"),
+        "meals": 1,
+        "covers": meal.covers,
+        "walk_in_covers": meal.walk_in_covers,
+        "bookings": meal.bookings_count,
+        "no_shows": meal.no_shows,
+        "contributions": meal.contributions_total,
+        "contribution_count": meal.contributions_count,
+        "per_cover": _per(meal.contributions_total, meal.covers),
+        "cost_price": meal.cost_price,
+    }
+
+
+def _month_row(row: dict) -> dict:
+    month = timezone.localtime(row["month"]) if timezone.is_aware(row["month"]) else row["month"]
+    return {
+        "label": formats.date_format(month, "M"),
+        "title": formats.date_format(month, "F Y"),
+        "meals": row["meal_count"],
+        "covers": row["month_covers"] or 0,
+        "walk_in_covers": row["month_walk_in_covers"] or 0,
+        "bookings": row["month_bookings"] or 0,
+        "no_shows": row["month_no_shows"] or 0,
+        "contributions": row["month_contributions"] or ZERO,
+        "contribution_count": row["month_contribution_count"] or 0,
+        "per_cover": _per(row["month_contributions"], row["month_covers"]),
+        # The cost price of a cover that month, weighted by covers (plain average if nobody came).
+        "cost_price": _per(row["month_cost"], row["month_covers"]) or _per(row["month_cost_price"], 1),
+    }
+
+
 def guests_with_visits(period: Period) -> QuerySet:
     """Members who came in the period, with their first visit and their visits up to its end."""
     came = Q(bookings__checked_in_at__isnull=False, bookings__meal__status=Meal.Status.SCHEDULED)
@@ -298,7 +362,11 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
     """All the figures of the period, in a fixed number of queries."""
     now = now or timezone.now()
 
-    meals = list(meals_with_figures(period, now=now).order_by("starts_at", "pk"))
+    # One row per meal for a month, one per month for a year: one query either way.
+    if period.month:
+        rows = [_meal_row(meal) for meal in meals_with_figures(period, now=now).order_by("starts_at", "pk")]
+    else:
+        rows = [_month_row(row) for row in months_with_figures(period, now=now)]
 
     bookings = Booking.objects.filter(_held("meal__", period)).aggregate(
         covers=Coalesce(Sum("party_size", filter=CHECKED_IN), 0),
@@ -314,7 +382,7 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
         organic_weighted=Coalesce(Sum(F("party_size") * F("meal__organic_share"), filter=CHECKED_IN), 0),
         local_weighted=Coalesce(Sum(F("party_size") * F("meal__local_share"), filter=CHECKED_IN), 0),
     )
-    meal_count = len(meals)
+    meal_count = sum(row["meals"] for row in rows)  # at most 31 or 12 rows, already summed by the database
     covers = bookings["covers"]
 
     guests = guests_with_visits(period).aggregate(
@@ -400,7 +468,7 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
     cost = bookings["cost_of_covers"]
     return {
         "period": period,
-        "meals": meals,
+        "rows": rows,
         "meal_count": meal_count,
         "covers": covers,
         "walk_in_covers": bookings["walk_in_covers"],

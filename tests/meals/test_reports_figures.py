@@ -37,8 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meals.models import Booking, Contribution, Meal, Shift, ShiftSignup
-from meals.reports import Period, compute, period_from_query
-from meals.templatetags.report_tags import per
+from meals.reports import Period, compute, meals_with_figures, period_from_query
 from members.models import Member, Partner, PaymentMethod
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -214,15 +213,33 @@ def test_organic_and_local_shares_are_weighted_by_covers(october):
 
 
 def test_each_meal_has_its_own_figures(october):
-    meals = {meal.pk: meal for meal in compute(OCTOBER)["meals"]}
+    meals = {meal.pk: meal for meal in meals_with_figures(OCTOBER)}
     m1, m2 = meals[october["m1"].pk], meals[october["m2"].pk]
     assert len(meals) == 2
     assert (m1.covers, m1.walk_in_covers, m1.bookings_count, m1.no_shows) == (5, 2, 3, 1)
     assert (m2.covers, m2.walk_in_covers, m2.bookings_count, m2.no_shows) == (7, 1, 5, 1)
     assert (m1.contributions_total, m1.contributions_count) == (Decimal("23.50"), 4)
     assert (m2.contributions_total, m2.contributions_count) == (Decimal("21.50"), 4)
-    assert per(m1.contributions_total, m1.covers) == Decimal("4.70")
-    assert per(m2.contributions_total, m2.covers) == Decimal("3.07")
+
+
+def test_month_rows_are_meals_with_contribution_per_cover(october):
+    rows = compute(OCTOBER)["rows"]
+    assert [(row["label"], row["covers"], row["per_cover"], row["cost_price"]) for row in rows] == [
+        ("7", 5, Decimal("4.70"), Decimal("9.00")),
+        ("14", 7, Decimal("3.07"), Decimal("12.00")),
+    ]
+
+
+def test_year_rows_are_months_with_covers_weighted_cost(october):
+    rows = {row["title"]: row for row in compute(Period(2025))["rows"]}
+    assert list(rows) == ["septembre 2025", "octobre 2025", "novembre 2025"]
+    october_row = rows["octobre 2025"]
+    assert (october_row["meals"], october_row["covers"], october_row["walk_in_covers"]) == (2, 12, 3)
+    assert (october_row["bookings"], october_row["no_shows"]) == (8, 2)
+    assert (october_row["contributions"], october_row["contribution_count"]) == (Decimal("45.00"), 8)
+    assert october_row["per_cover"] == Decimal("3.75")
+    assert october_row["cost_price"] == Decimal("10.75")
+    assert rows["novembre 2025"]["covers"] == 1
 
 
 def test_the_year_adds_the_next_month_and_the_first_visit_of_frank(october):
