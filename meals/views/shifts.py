@@ -391,11 +391,13 @@ def overview(request):
         Member.objects.active().filter(user__is_active=True, user__groups__name=VOLUNTEER).order_by("name").distinct()
     )
     unfilled = [s for s in shifts if s.taken < s.slots]
+    show_all = request.GET.get("tous") == "1"
     return render(
         request,
         "meals/shifts/overview.html",
         {
-            "shifts": shifts,
+            "shifts": shifts if show_all else unfilled,
+            "show_all": show_all,
             "unfilled": unfilled,
             "hands_needed": sum(s.hands_needed for s in shifts),
             "volunteers": volunteers,

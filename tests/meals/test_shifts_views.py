@@ -329,3 +329,12 @@ def test_two_volunteers_each_see_their_own_buttons(client, volunteer, meal):
     assert "Vous êtes inscrit·e" in client.get(reverse("meals:shifts")).content.decode()
     client.force_login(other)
     assert "Vous êtes inscrit·e" not in client.get(reverse("meals:shifts")).content.decode()
+
+
+def test_overview_hides_full_shifts_unless_asked(client, coordinator, meal):
+    table = meal.shifts.get(role=Shift.Role.TABLE)
+    for i in range(table.slots):
+        shift_claim(shift=table, member=Member.objects.create(name=f"Aide{i} Z"))
+    client.force_login(coordinator)
+    assert "Aide0 Z" not in client.get(reverse("meals:shift_overview")).content.decode()
+    assert "Aide0 Z" in client.get(reverse("meals:shift_overview") + "?tous=1").content.decode()
