@@ -44,7 +44,7 @@ class MergeForm(forms.Form):
     other = forms.ModelChoiceField(
         label=_("Fiche en double à fusionner dans celle-ci"),
         queryset=None,
-        help_text=_("Ses réservations, créneaux et adhésions passent sur cette fiche ; l'autre fiche disparaît."),
+        help_text=_("Ses réservations, créneaux et adhésions passent sur cette fiche ; l'autre fiche disparaît."),
     )
 
     def __init__(self, *args, member, **kwargs):

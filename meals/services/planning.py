@@ -296,7 +296,7 @@ def _send_cancellation_emails(meal: Meal, people: list[tuple[str, str, str]], re
         with override(language or "fr"):
             subject = _("Repas annulé : %(when)s") % {"when": when(meal.starts_at)}
             body = _(
-                "Bonjour %(name)s,\n\nNous sommes désolés : le repas du %(when)s est annulé.\n"
+                "Bonjour %(name)s,\n\nNous sommes désolés : le repas du %(when)s est annulé.\n"
                 "%(reason)s\n\nÀ bientôt à la cantine."
             ) % {"name": name, "when": when(meal.starts_at), "reason": reason}
         send_mail(subject, body, None, [email], fail_silently=True)

@@ -54,7 +54,7 @@ def meal_new(request):
 def meal_edit(request, pk: int):
     meal = _meal(pk)
     if meal.is_cancelled:
-        messages.error(request, _("Ce repas est annulé : il ne peut plus être modifié."))
+        messages.error(request, _("Ce repas est annulé : il ne peut plus être modifié."))
         return redirect("meals:planning")
     form = MealEditForm(request.POST or None, meal=meal, initial=MealEditForm.initial_for(meal))
     if request.method == "POST" and form.is_valid():
