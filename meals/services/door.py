@@ -119,17 +119,31 @@ def booking_check_in(*, booking: Booking, by, now: datetime | None = None) -> Bo
     return locked
 
 
-def booking_undo_check_in(*, booking: Booking, by) -> Booking:
-    """Undo a check-in tapped by mistake (walk-ins are arrivals by nature: not undone here)."""
+def booking_undo_check_in(*, booking: Booking, by, now: datetime | None = None) -> Booking:
+    """Undo a check-in tapped by mistake.
+
+    A walk-in exists only because someone came: undoing it removes them
+    (booking cancelled, seats freed). No waiting-list promotion here: at the
+    door the meal is under way, and the people waiting are not in the room.
+    """
+    now = now or timezone.now()
     with transaction.atomic():
-        _lock_meal(booking.meal_id)
+        meal = _lock_meal(booking.meal_id)
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         if locked.is_walk_in:
-            raise NotAGuest(_("Une personne venue sans réservation ne peut pas être « dépointée »."))
-        locked.checked_in_at = None
-        locked.checked_in_by = None
-        locked.save(update_fields=["checked_in_at", "checked_in_by"])
-    booking.checked_in_at, booking.checked_in_by = None, None
+            if locked.status == Booking.Status.CANCELLED:
+                return locked
+            locked.status = Booking.Status.CANCELLED
+            locked.cancelled_at = now
+            locked.checked_in_at = None
+            locked.checked_in_by = None
+            locked.save(update_fields=["status", "cancelled_at", "checked_in_at", "checked_in_by"])
+            Meal.objects.filter(pk=meal.pk).update(seats_taken=F("seats_taken") - locked.party_size)
+        else:
+            locked.checked_in_at = None
+            locked.checked_in_by = None
+            locked.save(update_fields=["checked_in_at", "checked_in_by"])
+    booking.checked_in_at, booking.checked_in_by, booking.status = None, None, locked.status
     return locked
 
 

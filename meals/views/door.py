@@ -190,7 +190,11 @@ def door_undo_check_in(request, pk: int):
     except door.DoorError as error:
         messages.error(request, str(error))
     else:
-        messages.info(request, _("Arrivée de %(name)s annulée.") % {"name": booking_label(booking)})
+        if booking.is_walk_in:
+            text = _("%(name)s retiré·e des arrivées sans réservation.")
+        else:
+            text = _("Arrivée de %(name)s annulée.")
+        messages.info(request, text % {"name": booking_label(booking)})
     return _back_to_desk(request, booking.meal)
 
 

@@ -103,3 +103,12 @@ def test_day_sheet_has_no_axe_violations_and_prints_fifty_guests_on_one_a4_page(
     pdf = page.pdf(format="A4", print_background=False, prefer_css_page_size=True)
     pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
     assert pages == 1
+
+
+def test_filter_box_narrows_the_list_as_the_name_is_typed(page, desk_meal, coordinator):
+    log_in(page, coordinator.email)
+    page.goto(f"/accueil/repas/{desk_meal.pk}/")
+    page.get_by_label("Chercher un nom").fill("marcel")
+    rows = page.locator("[data-door-list] li:visible")
+    assert rows.count() == 1
+    assert "Marcel Dubois" in rows.first.inner_text()

@@ -42,6 +42,19 @@ def test_undo_check_in_clears_the_arrival(meal, coordinator):
     assert booking.checked_in_by is None
 
 
+def test_undoing_a_walk_in_removes_it_and_frees_its_seats(make_meal, coordinator):
+    meal = make_meal(capacity=2)
+    walk_in = door.walk_in_add(meal=meal, party_size=2, by=coordinator)
+    door.contribution_record(meal=meal, amount=Decimal("4"), method=CASH, booking=walk_in, by=coordinator)
+    door.booking_undo_check_in(booking=walk_in, by=coordinator)
+    door.booking_undo_check_in(booking=walk_in, by=coordinator)
+    walk_in.refresh_from_db()
+    meal.refresh_from_db()
+    assert walk_in.status == Booking.Status.CANCELLED
+    assert meal.seats_taken == 0
+    assert Contribution.objects.filter(booking=walk_in).count() == 1
+
+
 def test_waitlisted_booking_cannot_be_checked_in(meal, coordinator):
     booking = book(meal, status=Booking.Status.WAITLISTED)
     with pytest.raises(door.NotAGuest):
@@ -220,3 +233,15 @@ def test_reopening_needs_a_reason_then_takes_contributions_again(meal, coordinat
 def test_reopening_an_open_till_is_refused(meal, coordinator):
     with pytest.raises(door.TillNotClosed):
         door.till_reopen(meal=meal, by=coordinator, reason="pour voir")
+
+
+def test_the_admin_can_neither_change_nor_delete_money(rf, coordinator):
+    from django.contrib.admin.sites import site
+
+    request = rf.get("/")
+    request.user = coordinator
+    for model in (Contribution, TillClosing):
+        admin = site._registry[model]
+        assert not admin.has_change_permission(request)
+        assert not admin.has_delete_permission(request)
+        assert not admin.has_add_permission(request)
