@@ -270,12 +270,22 @@ def test_bad_amounts_show_a_message_and_write_nothing(coordinator_client, meal, 
     assert not Contribution.objects.exists()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.text(max_size=10).filter(lambda t: not any(c.isdigit() for c in t)))
-def test_any_text_without_digits_is_refused_by_the_view_and_writes_nothing(coordinator_client, meal, text):
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(st.text(max_size=12), st.from_regex(r"\A[0-9]{1,4}([.,][0-9]{0,3})? ?€?\Z")))
+def test_the_view_records_exactly_what_parse_amount_accepts_and_nothing_else(coordinator_client, meal, text):
+    from meals.money import parse_amount
+
+    before = Contribution.objects.count()
     response = record(coordinator_client, meal, amount=text, method="cash")
-    assert response.status_code == 200
-    assert not Contribution.objects.exists()
+    try:
+        expected = parse_amount(text.strip())
+    except ValueError:
+        assert response.status_code == 200
+        assert Contribution.objects.count() == before
+    else:
+        assert response.status_code == 302
+        assert Contribution.objects.count() == before + 1
+        assert Contribution.objects.latest("pk").amount == expected
 
 
 def test_unknown_method_writes_nothing(coordinator_client, meal):
