@@ -65,3 +65,38 @@ def test_series_ending_before_it_starts_shows_a_message(page):
     page.get_by_text("La date de fin doit être après la date de début.").first.wait_for()
     assert not Meal.objects.exists()
     assert_no_axe_violations(page)
+
+
+def test_referent_books_its_seat_block_and_coordinator_reads_the_member_pages(page):
+    from meals.models import Booking, SeatBlock
+    from members.models import Partner
+    from tests.conftest import create_meal
+
+    meal = create_meal(capacity=10)
+    partner = Partner.objects.create(name="Les Amis du Quartier")
+    SeatBlock.objects.create(meal=meal, partner=partner, seats=4, release_at=meal.starts_at - timedelta(hours=3))
+    referent = make_user("sophie@example.org", group="partner", name="Sophie Garnier")
+    partner.referents.add(referent)
+    log_in(page, "sophie@example.org")
+    page.get_by_role("link", name="Mes réservations partenaire").first.click()
+    page.get_by_role("heading", name="Vos places réservées").wait_for()
+    assert_no_axe_violations(page)
+    page.locator("#id_meal").select_option(str(meal.pk))
+    page.locator("#id_name").fill("Odette")
+    page.get_by_role("button", name="Je réserve").click()
+    page.get_by_text("C'est réservé pour Odette.").wait_for()
+    assert Booking.objects.get().partner == partner
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Se déconnecter").click()
+
+    make_user("claire@example.org", group="coordinator", name="Claire Morel")
+    log_in(page, "claire@example.org")
+    page.get_by_role("link", name="Membres", exact=True).first.click()
+    page.locator("#id_q").fill("odette")
+    page.get_by_role("button", name="Chercher").click()
+    page.get_by_role("link", name="Odette").click()
+    page.get_by_role("heading", name="Odette").wait_for()
+    assert_no_axe_violations(page)
+    page.goto(f"/partenaires/{partner.pk}/")
+    assert page.get_by_text("Odette").first.is_visible()
+    assert_no_axe_violations(page)
