@@ -123,6 +123,7 @@ MATRIX: dict[str, Row] = {
     "meals:book_on_behalf": Row(meal_pk, COORDINATORS, post=POST_COORDINATORS),
     "meals:booking": Row(token, "404 200 200 200 200"),
     "meals:cancel_booking": Row(token, POST_ONLY, post="404 - - - -"),
+    "meals:booking_ics": Row(token, "404 200 200 200 200"),
     # Volunteers (shifts) -------------------------------------------------
     "meals:shifts": Row(none, VOLUNTEERS),
     "meals:claim_shift": Row(shift_pk, POST_ONLY, post=POST_VOLUNTEERS),
