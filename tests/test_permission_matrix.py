@@ -162,6 +162,10 @@ MATRIX: dict[str, Row] = {
     "meals:report_csv": Row(lambda w: {"kind": "contributions"}, COORDINATORS),
     # Members, memberships, partners -----------------------------------------
     "members:home": Row(none, LOGGED_IN),
+    # Anyone may sign up as a volunteer; someone already logged in is sent on.
+    "members:volunteer_signup": Row(none, "200 200 302 302 302"),
+    "members:volunteers": Row(none, COORDINATORS),
+    "members:volunteer_toggle": Row(lambda w: {"pk": w.volunteer.member.pk}, POST_ONLY, post=POST_COORDINATORS),
     "members:directory": Row(none, COORDINATORS),
     "members:member": Row(member_pk, COORDINATORS),
     "members:member_edit": Row(member_pk, COORDINATORS, post=POST_COORDINATORS),
