@@ -128,7 +128,7 @@ def column_chart(
 
     count = max(len(points), 1)
     slot = plot_w / count
-    bar_w = max(slot * 0.7, 1)
+    bar_w = min(max(slot * 0.7, 1), 56)
     for index, point in enumerate(points):
         x = left + index * slot + (slot - bar_w) / 2
         value = float(point.value or 0)
