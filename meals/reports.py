@@ -339,6 +339,15 @@ def guests_with_visits(period: Period) -> QuerySet:
     )
 
 
+def brought_by(partner_id: int, period: Period) -> Exists:
+    """The member came in the period through this partner (the booking's partner, else the member's)."""
+    return Exists(
+        Booking.objects.filter(_held("meal__", period), CHECKED_IN, member=OuterRef("pk"))
+        .annotate(via_partner=Coalesce("partner", "member__partner"))
+        .filter(via_partner=partner_id)
+    )
+
+
 def volunteer_hours(period: Period) -> QuerySet:
     """One row per person who signed up for a shift: signups and hours."""
     return (

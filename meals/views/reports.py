@@ -22,6 +22,7 @@ from meals.reports import (
     SHIFT_HOURS,
     BadPeriod,
     Period,
+    brought_by,
     compute,
     guests_with_visits,
     hours,
@@ -30,7 +31,7 @@ from meals.reports import (
     period_from_query,
     volunteer_hours,
 )
-from members.models import PaymentMethod
+from members.models import Partner, PaymentMethod
 
 PER_PAGE = 50
 
@@ -169,7 +170,15 @@ def report_guests(request):
         rows = rows.filter(visits_to_date__gte=2)
     else:
         show = ""
+    partner = None
+    if request.GET.get("partner", "").isdigit():
+        partner = Partner.objects.filter(pk=int(request.GET["partner"])).first()
+        if partner:
+            rows = rows.filter(brought_by(partner.pk, period))
     rows = rows.order_by("name", "pk")
+    extra = {"show": show} if show else {}
+    if partner:
+        extra["partner"] = partner.pk
     return render(
         request,
         "meals/reports/guests.html",
@@ -178,7 +187,8 @@ def report_guests(request):
             period,
             page=_page(request, rows),
             show=show,
-            filter_query=urlencode({**period.query, **({"show": show} if show else {})}),
+            partner=partner,
+            filter_query=urlencode({**period.query, **extra}),
         ),
     )
 

@@ -244,6 +244,18 @@ def test_guests_list_filters_first_timers_and_returning(client, coordinator, oct
     assert "Personne effacée n°" in every.content.decode()
 
 
+def test_guests_list_shows_the_people_each_partner_brought(client, coordinator, october):  # noqa: F811
+    client.force_login(coordinator)
+    report = client.get(reverse("meals:reports"), {"month": "2025-10"})
+    partner = october["partner"]
+    assert f"partner={partner.pk}" in report.content.decode()
+    amis = client.get(reverse("meals:report_guests"), {"month": "2025-10", "partner": partner.pk})
+    voisins = client.get(reverse("meals:report_guests"), {"month": "2025-10", "partner": october["other_partner"].pk})
+    assert [m.name for m in amis.context["page"]] == ["Dan Durand"]
+    assert [m.name for m in voisins.context["page"]] == ["Eve Estève"]
+    assert voisins.context["page"][0].visits_in_period == 1
+
+
 def test_volunteers_list_sums_hours_per_person(client, coordinator, october):  # noqa: F811
     client.force_login(coordinator)
     page = client.get(reverse("meals:report_volunteers"), {"month": "2025-10"})
