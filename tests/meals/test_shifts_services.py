@@ -171,3 +171,10 @@ def test_send_reminders_command_mails_volunteers_once(meal, volunteer):
     call_command("send_reminders", day=timezone.localtime(meal.starts_at).date().isoformat())
     call_command("send_reminders", day=timezone.localtime(meal.starts_at).date().isoformat())
     assert [m.to for m in mail.outbox if "cantine" in m.subject.lower()] == [["karim@example.org"]]
+
+
+def test_too_late_message_gives_the_coordination_phone_when_set(meal, volunteer, settings):
+    settings.COORDINATION_PHONE = "01 23 45 67 89"
+    signup = shift_claim(shift=cooking(meal), member=volunteer.member)
+    with pytest.raises(ReleaseTooLate, match="Appelez la coordination au 01 23 45 67 89"):
+        shift_release(signup=signup, by=volunteer)

@@ -338,3 +338,15 @@ def test_overview_hides_full_shifts_unless_asked(client, coordinator, meal):
     client.force_login(coordinator)
     assert "Aide0 Z" not in client.get(reverse("meals:shift_overview")).content.decode()
     assert "Aide0 Z" in client.get(reverse("meals:shift_overview") + "?tous=1").content.decode()
+
+
+def test_guest_helping_through_a_booking_shows_by_first_name_on_the_board(client, volunteer, meal, guest):
+    from meals.models import Booking
+
+    booking = Booking.objects.create(meal=meal, member=guest, name=guest.name, email=guest.email)
+    shift_claim(shift=meal.shifts.get(role=Shift.Role.DISHES), member=guest, booking=booking)
+    client.force_login(volunteer)
+    html = client.get(reverse("meals:shifts")).content.decode()
+    assert "1 / 4" in html
+    assert "Avec Jeanne" in html
+    assert "Martin" not in html and "06 12" not in html
