@@ -318,6 +318,8 @@ def seat_block_set(*, meal: Meal, partner, seats: int, release_at: datetime) -> 
         )
         if seats < 1:
             raise SeatBlockError(_("Indiquez au moins une place."))
+        if release_at > locked.starts_at:
+            raise SeatBlockError(_("Les places doivent être libérées avant le début du repas."))
         if seats + others > locked.capacity:
             raise SeatBlockError(
                 _("Trop de places : le repas en a %(capacity)s, dont %(others)s déjà réservées à d'autres partenaires.")

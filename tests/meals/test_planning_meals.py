@@ -249,3 +249,34 @@ def test_planning_list_query_count_is_flat(client, coordinator, make_meal, djang
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(reverse("meals:planning"))
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_editing_all_future_meals_of_a_series_through_the_page(client, coordinator):
+    times = planning.MealTimes(time(9, 30), time(12, 30), time(14, 30), 7, time(10, 0))
+    today = timezone.localdate()
+    series = planning.series_create(
+        title="Midi",
+        weekdays=list(range(7)),
+        starts_on=today + timedelta(days=1),
+        ends_on=today + timedelta(days=4),
+        times=times,
+        values={"capacity": 30, "main": "Soupe"},
+    )
+    first = series.meals.order_by("starts_at").first()
+    client.force_login(coordinator)
+    day = timezone.localtime(first.starts_at).date()
+    post = meal_post(day, scope="future", meal_time="12:00", main="Lasagnes", capacity="32")
+    response = client.post(reverse("meals:planning_edit", args=[first.pk]), post)
+    assert response.status_code == 302
+    for meal in series.meals.all():
+        assert meal.starts_at.astimezone(PARIS).time() == time(12, 0)
+        assert (meal.main, meal.capacity) == ("Lasagnes", 32)
+        assert meal.shifts.get(role=Shift.Role.COOKING).starts_at == meal.starts_at - timedelta(hours=3)
+
+
+@pytest.mark.django_db
+def test_seat_block_released_after_the_meal_starts_is_refused(meal, partner):
+    with pytest.raises(planning.SeatBlockError):
+        planning.seat_block_set(meal=meal, partner=partner, seats=2, release_at=meal.starts_at + timedelta(hours=1))
+    assert not meal.seat_blocks.exists()
