@@ -33,6 +33,18 @@ class MemberForm(forms.ModelForm):
         fields = ["name", "email", "phone", "language", "partner", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
 
+    def clean_phone(self):
+        from meals.services.booking import InvalidPhone, normalize_phone
+
+        try:
+            # Same canonical form as bookings, so the directory and merges find the person.
+            return normalize_phone(self.cleaned_data.get("phone", ""))
+        except InvalidPhone as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_email(self):
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
     def clean(self):
         data = super().clean()
         if not data.get("name", "").strip():

@@ -63,7 +63,7 @@ def directory(request):
         if len(digits) >= 4:
             # Phone numbers are typed with or without spaces: « 0612 » finds « 06 12 34 56 78 ».
             spaced = " ".join(digits[i : i + 2] for i in range(0, len(digits), 2))
-            match |= Q(phone__icontains=spaced)
+            match |= Q(phone__icontains=spaced) | Q(phone__icontains=digits)
         members = members.filter(match)
     page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "members/directory.html", {"form": form, "page": page, "query": query})

@@ -122,6 +122,17 @@ def test_coordinator_edits_a_member(client, coordinator, guest):
     assert response.status_code == 302
     guest.refresh_from_db()
     assert (guest.name, guest.email, guest.notes) == ("Jeanne Martin-Roux", "", "Sans sel")
+    assert guest.phone == "06 12 34 56 78"
+
+
+@pytest.mark.django_db
+def test_member_edit_refuses_a_phone_number_that_is_not_one(client, coordinator, guest):
+    client.force_login(coordinator)
+    url = reverse("members:member_edit", args=[guest.pk])
+    response = client.post(url, {"name": "Jeanne", "phone": "appelez-moi", "language": "fr"})
+    assert response.status_code == 200 and "pas valable" in response.content.decode()
+    guest.refresh_from_db()
+    assert guest.name == "Jeanne Martin"
 
 
 @pytest.mark.django_db
