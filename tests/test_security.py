@@ -212,7 +212,7 @@ class InlineCodeFinder(HTMLParser):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-def test_no_page_has_inline_script_or_style(role, world):
+def test_no_page_has_inline_script_or_style_and_each_sends_the_csp(role, world):
     client = client_for(role, world)
     found = []
     for name in project_url_names():
@@ -225,4 +225,6 @@ def test_no_page_has_inline_script_or_style(role, world):
         finder = InlineCodeFinder()
         finder.feed(response.content.decode())
         found.extend(f"{name} as {role}: {problem}" for problem in finder.problems)
+        if csp_directives(response).get("script-src") != ["'self'"] or response.headers["X-Frame-Options"] != "DENY":
+            found.append(f"{name} as {role}: without the strict CSP or X-Frame-Options")
     assert not found, "\n".join(found)
