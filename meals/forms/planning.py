@@ -126,7 +126,10 @@ class MealEditForm(MealForm):
     SCOPE_FUTURE = "future"
     scope = forms.ChoiceField(
         label=_("Modifier"),
-        choices=[(SCOPE_ONE, _("ce repas seulement")), (SCOPE_FUTURE, _("tous les repas à venir de la série"))],
+        choices=[
+            (SCOPE_ONE, _("ce repas seulement")),
+            (SCOPE_FUTURE, _("tous les repas à venir de la série servis à cette heure-là")),
+        ],
         initial=SCOPE_ONE,
         widget=forms.RadioSelect,
     )
@@ -149,15 +152,57 @@ class MealEditForm(MealForm):
 
 class SeriesForm(MenuFields):
     weekdays = forms.TypedMultipleChoiceField(
-        label=_("Jours de la semaine"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+        label=_("Jours de la semaine"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     starts_on = forms.DateField(label=_("Du"), widget=DateInput)
     ends_on = forms.DateField(label=_("Au (inclus)"), widget=DateInput)
+    dinner_weekdays = forms.TypedMultipleChoiceField(
+        label=_("Jours avec un dîner (facultatif)"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    dinner_title = forms.CharField(
+        label=_("Titre du dîner"), max_length=200, required=False, initial=_("Dîner partagé")
+    )
+    dinner_cooking_time = forms.TimeField(
+        required=False, label=_("Début de la cuisine du dîner"), initial=time(16, 30), widget=TimeInput
+    )
+    dinner_time = forms.TimeField(required=False, label=_("Heure du dîner"), initial=time(19, 30), widget=TimeInput)
+    dinner_end_time = forms.TimeField(required=False, label=_("Fin du dîner"), initial=time(21, 30), widget=TimeInput)
 
-    field_order = ["title", "weekdays", "starts_on", "ends_on"]
+    field_order = [
+        "title",
+        "weekdays",
+        "starts_on",
+        "ends_on",
+        *MenuFields.value_fields[1:],
+        "cooking_time",
+        "meal_time",
+        "end_time",
+        "dinner_weekdays",
+        "dinner_title",
+        "dinner_cooking_time",
+        "dinner_time",
+        "dinner_end_time",
+    ]
 
     def clean(self):
         data = super().clean()
+        if not data.get("weekdays") and not data.get("dinner_weekdays"):
+            self.add_error("weekdays", _("Choisissez au moins un jour de la semaine."))
+        cooking, start, end = (data.get(f"dinner_{name}") for name in ("cooking_time", "time", "end_time"))
+        if data.get("dinner_weekdays") and not (cooking and start and end):
+            self.add_error("dinner_time", _("Indiquez les heures du dîner."))
+        if start and end and end <= start:
+            self.add_error("dinner_end_time", _("La fin du repas doit être après son début."))
+        if cooking and start and cooking > start:
+            self.add_error("dinner_cooking_time", _("La cuisine doit commencer avant le repas."))
         starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
         if starts_on and ends_on:
             if ends_on < starts_on:
@@ -165,6 +210,23 @@ class SeriesForm(MenuFields):
             elif ends_on - starts_on > timedelta(days=366):
                 self.add_error("ends_on", _("Une série dure au plus un an."))
         return data
+
+    def dinner(self):
+        from dataclasses import replace
+
+        from meals.services.planning import SeriesDinner
+
+        data = self.cleaned_data
+        if not data.get("dinner_weekdays"):
+            return None
+        times = replace(
+            self.meal_times(),
+            cooking_time=data["dinner_cooking_time"],
+            meal_time=data["dinner_time"],
+            end_time=data["dinner_end_time"],
+        )
+        title = data.get("dinner_title") or str(_("Dîner partagé"))
+        return SeriesDinner(weekdays=data["dinner_weekdays"], times=times, title=title)
 
 
 class CancelMealForm(forms.Form):

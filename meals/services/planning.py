@@ -140,6 +140,15 @@ def meal_create(*, values: dict, times: MealTimes, day: date, series: MealSeries
     return meal
 
 
+@dataclass(frozen=True)
+class SeriesDinner:
+    """The evening meals of a series (e.g. Friday dinner next to Tuesday-Thursday lunches)."""
+
+    weekdays: list[int]
+    times: MealTimes
+    title: str
+
+
 def series_create(
     *,
     title: str,
@@ -148,11 +157,24 @@ def series_create(
     ends_on: date,
     times: MealTimes,
     values: dict,
+    dinner: SeriesDinner | None = None,
     by=None,
 ) -> MealSeries:
-    """Create a series and one meal (with its shifts) per chosen weekday between the dates."""
-    days = series_days(starts_on=starts_on, ends_on=ends_on, weekdays=weekdays)
-    check_times(times.for_day(days[0]))
+    """Create a series and one meal (with its shifts) per chosen weekday between the dates.
+
+    With ``dinner``, its weekdays get an evening meal at its own times too.
+    """
+    plans: list[tuple[date, MealTimes, str]] = []
+    if weekdays or not (dinner and dinner.weekdays):
+        plans += [(day, times, title) for day in series_days(starts_on=starts_on, ends_on=ends_on, weekdays=weekdays)]
+    if dinner and dinner.weekdays:
+        dinner_days = series_days(starts_on=starts_on, ends_on=ends_on, weekdays=dinner.weekdays)
+        plans += [(day, dinner.times, dinner.title) for day in dinner_days]
+    if len(plans) > MAX_SERIES_MEALS:
+        raise BadSeries(_("Trop de repas d'un coup : raccourcissez la période."))
+    for day, meal_times, _title in plans[:1] + plans[-1:]:
+        check_times(meal_times.for_day(day))
+    plans.sort(key=lambda plan: plan[1].for_day(plan[0])["starts_at"])
     with transaction.atomic():
         series = MealSeries.objects.create(
             title=title,
@@ -164,7 +186,10 @@ def series_create(
             created_by=by,
         )
         meals = Meal.objects.bulk_create(
-            [Meal(series=series, **{"title": title, **values}, **times.for_day(day)) for day in days]
+            [
+                Meal(series=series, **{**values, "title": meal_title}, **meal_times.for_day(day))
+                for day, meal_times, meal_title in plans
+            ]
         )
         for meal in meals:
             shifts_create_default(meal=meal)
@@ -212,9 +237,17 @@ def meal_update(*, meal: Meal, values: dict, times: MealTimes | None = None, day
 
 
 def series_update_future(
-    *, series: MealSeries, values: dict, times: MealTimes | None = None, now: datetime | None = None
+    *,
+    series: MealSeries,
+    values: dict,
+    times: MealTimes | None = None,
+    like: Meal | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Edit every future, scheduled meal of a series; all or nothing. Returns how many."""
+    """Edit every future, scheduled meal of a series; all or nothing. Returns how many.
+
+    With ``like``, only the meals served at the same hour (the lunches, not the dinners).
+    """
     now = now or timezone.now()
     with transaction.atomic():
         meals = list(
@@ -222,6 +255,9 @@ def series_update_future(
             .filter(series=series, starts_at__gte=now, status=Meal.Status.SCHEDULED)
             .order_by("starts_at")
         )
+        if like is not None:
+            hour = timezone.localtime(like.starts_at).time()
+            meals = [meal for meal in meals if timezone.localtime(meal.starts_at).time() == hour]
         for meal in meals:
             _apply(meal, values=values, times=times)
         if "capacity" in values:

@@ -61,7 +61,7 @@ def meal_edit(request, pk: int):
         try:
             if form.cleaned_data.get("scope") == MealEditForm.SCOPE_FUTURE:
                 count = planning.series_update_future(
-                    series=meal.series, values=form.meal_values(), times=form.meal_times()
+                    series=meal.series, values=form.meal_values(), times=form.meal_times(), like=meal
                 )
                 messages.success(
                     request,
@@ -98,6 +98,7 @@ def series_new(request):
                 ends_on=data["ends_on"],
                 times=form.meal_times(),
                 values={k: v for k, v in form.meal_values().items() if k != "title"},
+                dinner=form.dinner(),
                 by=request.user,
             )
         except planning.PlanningError as error:

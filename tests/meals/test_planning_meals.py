@@ -280,3 +280,49 @@ def test_seat_block_released_after_the_meal_starts_is_refused(meal, partner):
     with pytest.raises(planning.SeatBlockError):
         planning.seat_block_set(meal=meal, partner=partner, seats=2, release_at=meal.starts_at + timedelta(hours=1))
     assert not meal.seat_blocks.exists()
+
+
+@pytest.mark.django_db
+def test_series_with_weekday_lunches_and_a_friday_dinner_across_the_october_change(client, coordinator):
+    client.force_login(coordinator)
+    post = series_post(
+        starts_on="2027-10-25",
+        ends_on="2027-11-05",
+        dinner_weekdays=["4"],
+        dinner_title="Dîner du vendredi",
+        dinner_cooking_time="17:00",
+        dinner_time="19:30",
+        dinner_end_time="21:30",
+    )
+    response = client.post(reverse("meals:planning_series"), post)
+    assert response.status_code == 302
+    lunches = Meal.objects.filter(title="Déjeuner partagé")
+    dinners = Meal.objects.filter(title="Dîner du vendredi")
+    assert lunches.count() == 6 and dinners.count() == 2
+    assert {m.starts_at.astimezone(PARIS).time() for m in lunches} == {time(12, 30)}
+    assert {m.starts_at.astimezone(PARIS).time() for m in dinners} == {time(19, 30)}
+    assert {m.starts_at.astimezone(PARIS).weekday() for m in dinners} == {4}
+    assert {m.cooking_starts_at.astimezone(PARIS).time() for m in dinners} == {time(17, 0)}
+    assert all(m.shifts.count() == 3 for m in dinners)
+
+
+@pytest.mark.django_db
+def test_editing_the_future_lunches_of_a_series_leaves_its_dinners_alone(client, coordinator):
+    times = planning.MealTimes(time(9, 30), time(12, 30), time(14, 30), 7, time(10, 0))
+    dinner_times = planning.MealTimes(time(17, 0), time(19, 30), time(21, 30), 7, time(10, 0))
+    today = timezone.localdate()
+    series = planning.series_create(
+        title="Midi",
+        weekdays=list(range(7)),
+        starts_on=today + timedelta(days=1),
+        ends_on=today + timedelta(days=3),
+        times=times,
+        values={"capacity": 30, "main": "Soupe"},
+        dinner=planning.SeriesDinner(weekdays=list(range(7)), times=dinner_times, title="Soir"),
+    )
+    lunch = series.meals.filter(title="Midi").order_by("starts_at").first()
+    client.force_login(coordinator)
+    post = meal_post(timezone.localtime(lunch.starts_at).date(), scope="future", title="Midi", main="Lasagnes")
+    assert client.post(reverse("meals:planning_edit", args=[lunch.pk]), post).status_code == 302
+    assert set(series.meals.filter(title="Midi").values_list("main", flat=True)) == {"Lasagnes"}
+    assert set(series.meals.filter(title="Soir").values_list("main", flat=True)) == {"Soupe"}
