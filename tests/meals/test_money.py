@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import override_settings
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from meals.money import AmountField, parse_amount
@@ -88,6 +88,7 @@ def test_parse_amount_takes_a_higher_ceiling_for_the_cash_box():
     assert parse_amount("1 234".replace(" ", ""), ceiling=10000) == Decimal("1234.00")
 
 
+@settings(deadline=None)
 @given(amount=cents, separator=st.sampled_from([",", "."]), euro=st.sampled_from(["", "€", " €", "\u00a0€"]))
 @example(amount=Decimal("0"), separator=",", euro="")
 @example(amount=CEILING, separator=".", euro=" €")
@@ -95,6 +96,7 @@ def test_every_valid_amount_round_trips_with_comma_or_dot_and_euro_sign(amount, 
     assert parse_amount(french(amount, separator=separator) + euro) == amount
 
 
+@settings(deadline=None)
 @given(amount=cents)
 def test_whole_and_one_decimal_amounts_round_trip(amount):
     whole = amount.to_integral_value()
@@ -118,6 +120,7 @@ def plain_amount(text: str) -> Decimal | None:
     return Decimal(stripped.replace(",", ".").rjust(1, "0")).quantize(Decimal("0.01"))
 
 
+@settings(deadline=None)
 @given(text=st.text(max_size=12))
 @example(text="1e400")
 @example(text="NaN")
@@ -133,12 +136,14 @@ def test_anything_that_is_not_a_plain_amount_in_range_is_refused(text):
             parse_amount(text)
 
 
+@settings(deadline=None)
 @given(amount=st.decimals(min_value=Decimal("500.01"), max_value=Decimal("99999999"), places=2))
 def test_amounts_above_the_ceiling_are_refused(amount):
     with pytest.raises(ValueError):
         parse_amount(french(amount, separator=","))
 
 
+@settings(deadline=None)
 @given(amount=st.decimals(min_value=Decimal("-99999"), max_value=Decimal("-0.01"), places=2))
 def test_negative_amounts_are_refused(amount):
     with pytest.raises(ValueError, match="négatif"):
