@@ -197,7 +197,7 @@ def test_every_form_survives_random_values(role, world):
     client.raise_request_exception = False
 
     @settings(
-        max_examples=40,
+        max_examples=30,
         deadline=None,
         derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
