@@ -255,6 +255,8 @@ BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "10/m")
 MAX_PARTY_SIZE = env_int("MAX_PARTY_SIZE", 4)
 # Guards the door desk against typos ("500" instead of "5,00").
 CONTRIBUTION_CEILING = env_int("CONTRIBUTION_CEILING", 500)
+# Shown to guests and volunteers who need a person ("Appelez la coordination au …").
+COORDINATION_PHONE = env_str("COORDINATION_PHONE", "")
 
 # Logging: everything to stdout, for gunicorn and the process manager.
 LOGGING = {
