@@ -314,3 +314,16 @@ def test_admin_is_for_staff_only(world):
     for role in ROLES:
         response = client_for(role, world).get(reverse("admin:index"))
         assert response.status_code == 302 and "/admin/login/" in response.headers["Location"], role
+
+
+def test_a_referent_of_another_partner_sees_nothing_of_this_one(world, other_referent, client):
+    client.force_login(other_referent)
+    bookings = reverse("members:partner_bookings", kwargs={"pk": world.partner.pk})
+    cancel = reverse(
+        "members:partner_booking_cancel", kwargs={"pk": world.partner.pk, "booking_pk": world.partner_booking.pk}
+    )
+
+    assert client.get(bookings).status_code == 404
+    assert client.post(cancel).status_code == 404
+    world.partner_booking.refresh_from_db()
+    assert world.partner_booking.status == Booking.Status.CONFIRMED
