@@ -64,6 +64,8 @@ class Result:
     # The bare view's req/s measured just before this page: load on a shared
     # machine changes, so each page is compared with its own ceiling.
     ceiling: float = 0.0
+    # SQL queries of one request (session and user included), counted in-process.
+    queries: int | None = None
 
     @property
     def rps(self) -> float:
@@ -289,6 +291,21 @@ def peak_rss_mb(pid: int) -> float:
 # --- Load generator ----------------------------------------------------------
 
 
+def count_queries(path: str, cookie: str) -> int:
+    """The queries one GET of ``path`` issues, through Django's test client in this process."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST=HOST)
+    for part in filter(None, cookie.split("; ")):
+        name, value = part.split("=", 1)
+        client.cookies[name] = value
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path)
+    return len(queries)
+
+
 def cookies_of(response) -> str:
     return "; ".join(response.headers.get_all("Set-Cookie") or [])
 
@@ -474,15 +491,17 @@ def write_markdown(path: Path, *, results, memory, info, clients, seconds, seed_
         f"Django {info['django']}, {info['database']}; load average (1 min) {info['load_start']} at the start, "
         f"{info['load']} at the end; {info['date']}.",
         "",
-        "| page | data | req/s | p50 ms | p95 ms | p99 ms | ceiling req/s | × ceiling | worker CPU ms/req | targets |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| page | data | queries | req/s | p50 ms | p95 ms | p99 ms | ceiling req/s | × ceiling "
+        "| worker CPU ms/req | targets |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for result in results:
         if result.unavailable:
-            lines.append(f"| {result.name} | {result.detail} | {result.unavailable} | | | | | | | — |")
+            lines.append(f"| {result.name} | {result.detail} | | {result.unavailable} | | | | | | | — |")
             continue
         lines.append(
-            f"| {result.name} | {result.detail} | {result.rps:.0f} | {result.percentile(50):.1f} | "
+            f"| {result.name} | {result.detail} | {'' if result.queries is None else result.queries} | "
+            f"{result.rps:.0f} | {result.percentile(50):.1f} | "
             f"{result.percentile(95):.1f} | {result.percentile(99):.1f} | {result.ceiling:.0f} | "
             f"{result.rps / result.ceiling:.2f} | {result.cpu_ms:.1f} | {verdict(result)} |"
         )
@@ -575,6 +594,8 @@ def main() -> None:
                 ceiling = Result("bare view", "")
                 load(port, ceiling, path="/__bare__/", clients=args.clients, seconds=max(2.0, args.seconds / 2))
                 result.ceiling = ceiling.rps
+            if url_name and make_request is None:
+                result.queries = count_queries(path, cookie)
             workers = worker_pids(server.pid)
             cpu_before = cpu_seconds(workers)
             load(
