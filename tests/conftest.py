@@ -38,6 +38,23 @@ def pytest_runtest_setup(item):
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_postgres_sessions(django_db_setup, django_db_blocker):
+    """Let the test database be dropped even if a thread of a test left its connection open.
+
+    Torn down before ``django_db_setup`` (which drops the database); PostgreSQL refuses
+    to drop a database that another session still uses.
+    """
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 def make_user(email: str, *, group: str | None = None, name: str = "Test User"):
     first, _, last = name.partition(" ")
     user = get_user_model().objects.create_user(
