@@ -91,10 +91,15 @@ print(json.dumps({
 """
 
 
+def clean_environment() -> dict[str, str]:
+    """This process's environment without what the suite set for itself (the browser tests
+    set DJANGO_ALLOW_ASYNC_UNSAFE) or what would point the child at another database."""
+    dropped = {"DATABASE_URL", "HTTPS", "BEHIND_PROXY", "DEBUG", "CANTINE_TESTING", "ALLOWED_HOSTS", "SECRET_KEY"}
+    return {key: value for key, value in os.environ.items() if key not in dropped and not key.startswith("DJANGO_")}
+
+
 def run_with_env(code: str, tmp_path, **env) -> subprocess.CompletedProcess:
-    environment = {
-        key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "HTTPS", "BEHIND_PROXY"}
-    }
+    environment = clean_environment()
     environment.update(
         {
             "DJANGO_SETTINGS_MODULE": "cantine.settings",
@@ -126,8 +131,7 @@ def test_https_on_makes_cookies_secure_and_sends_hsts(tmp_path):
 
 
 def test_deploy_checks_pass_with_production_settings(tmp_path):
-    environment = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "HTTPS"}}
-    environment.pop("CANTINE_TESTING", None)
+    environment = clean_environment()
     environment.update(
         {
             "DEBUG": "0",
