@@ -327,3 +327,9 @@ def test_a_referent_of_another_partner_sees_nothing_of_this_one(world, other_ref
     assert client.post(cancel).status_code == 404
     world.partner_booking.refresh_from_db()
     assert world.partner_booking.status == Booking.Status.CONFIRMED
+
+
+def test_the_benchmark_bare_view_is_not_a_project_url():
+    # tests/bench/urls.py adds it for the benchmark only (its own settings module).
+    assert "bench_bare" not in {name for name, _ in iter_url_names()}
+    assert "__bare__" not in str([pattern.pattern for _, pattern in iter_url_names()])
