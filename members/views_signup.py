@@ -1,7 +1,7 @@
 """Volunteer accounts: anyone may sign up; a coordinator may switch an account off and on again."""
 
 from django import forms
-from django.contrib import messages as django_messages
+from django.contrib import messages
 from django.contrib.auth import get_user_model, login, password_validation
 from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.models import Group
@@ -12,26 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from meals.templatetags.cantine import punct
 from members.models import Member
 from members.roles import VOLUNTEER
-
-
-class _FrenchMessages:
-    """django.contrib.messages with French typography (narrow spaces before « : ; ! ? »)."""
-
-    @staticmethod
-    def success(request, text) -> None:
-        django_messages.success(request, punct(str(text)))
-
-    @staticmethod
-    def error(request, text) -> None:
-        django_messages.error(request, punct(str(text)))
-
-    get_messages = staticmethod(django_messages.get_messages)
-
-
-messages = _FrenchMessages()
 
 
 class VolunteerSignupForm(forms.Form):

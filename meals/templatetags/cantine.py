@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils import formats, timezone
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -94,6 +95,8 @@ def punct(text: str) -> str:
     """Put French narrow no-break spaces before « : ; ! ? » (French only)."""
     if not _is_french() or not text:
         return text
+    safe = isinstance(text, SafeData)
+    text = str(text)  # also a contrib.messages Message
     for mark in ":;!?":
         text = text.replace(f" {mark}", f"{NNBSP}{mark}")
-    return text
+    return mark_safe(text) if safe else text
