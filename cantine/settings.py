@@ -149,6 +149,14 @@ else:
             "LOCATION": "cantine_cache",
         }
     }
+# Rendered HTML fragments, per process, keyed on a digest of the rows they show
+# (content-addressed: a write changes the key, so they are never stale).
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "cantine-fragments",
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 

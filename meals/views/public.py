@@ -1,8 +1,14 @@
 """Pages anyone may see: the next meals and one meal. Counts only, never names."""
 
+import hashlib
+
+from django.core.cache import caches
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from meals.models import ALLERGENS, DIET_LABELS, Meal, Shift
 
@@ -28,13 +34,57 @@ def decorate_meal(meal: Meal, *, now) -> Meal:
     return meal
 
 
+MEAL_FIELDS = [field.attname for field in Meal._meta.concrete_fields]
+
+
+def _card_key(meal: Meal) -> str:
+    """A digest of every value a meal card shows: a write (booking, claim, edit) changes it."""
+    values = (
+        get_language(),
+        [meal.__dict__.get(name) for name in MEAL_FIELDS],  # the loaded ones (a deferred one is not shown)
+        meal.__dict__.get("held_seats"),
+        [(s.pk, s.role, s.slots, s.taken) for s in getattr(meal, "helping_shifts", [])],
+        meal.open_now,
+        meal.not_yet_open,
+        meal.is_past,
+    )
+    return "card:" + hashlib.blake2b(repr(values).encode(), digest_size=20).hexdigest()
+
+
+def meal_cards(meals: list[Meal]) -> list:
+    """Each meal's card, rendered once per version of its rows (per process, never stale)."""
+    fragments = caches["fragments"]
+    keys = [_card_key(meal) for meal in meals]
+    found = fragments.get_many(keys)
+    cards = []
+    for meal, key in zip(meals, keys, strict=True):
+        html = found.get(key)
+        if html is None:
+            html = render_to_string("meals/includes/meal_card.html", {"meal": meal})
+            fragments.set(key, str(html))
+        cards.append(mark_safe(html))  # noqa: S308 - rendered by our own template
+    return cards
+
+
 def upcoming(request):
     now = timezone.now()
     meals = [
         decorate_meal(meal, now=now)
-        for meal in Meal.objects.upcoming(now=now).prefetch_related(_helping_shifts()).order_by("starts_at")
+        for meal in Meal.objects.upcoming(now=now)
+        .defer("series", "cancelled_at", "cancel_reason", "created_at")
+        .prefetch_related(
+            # The cards show how many hands each shift lacks: its counters only.
+            Prefetch(
+                "shifts",
+                queryset=Shift.objects.filter(role__in=HELP_ROLES)
+                .only("pk", "meal", "role", "slots", "taken")
+                .order_by("starts_at"),
+                to_attr="helping_shifts",
+            )
+        )
+        .order_by("starts_at")
     ]
-    return render(request, "meals/upcoming.html", {"meals": meals})
+    return render(request, "meals/upcoming.html", {"meals": meals, "cards": meal_cards(meals)})
 
 
 def meal_page_context(meal: Meal, *, request, form=None) -> dict:

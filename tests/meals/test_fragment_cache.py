@@ -1,0 +1,56 @@
+"""Cached fragments are keyed on the rows they show: a page is never stale right after a write."""
+
+import pytest
+from django.urls import reverse
+
+from meals.models import Shift
+from meals.services.booking import booking_create
+from meals.services.shifts import shift_claim
+
+pytestmark = pytest.mark.django_db
+
+
+def test_upcoming_page_shows_the_new_seat_count_right_after_a_booking(client, meal):
+    before = client.get(reverse("meals:upcoming")).content.decode()
+    assert "Il reste 10 places" in before
+    booking_create(meal=meal, name="Jeanne", email="jeanne@example.org", party_size=2)
+    after = client.get(reverse("meals:upcoming")).content.decode()
+    assert "Il reste 8 places" in after
+    assert "Il reste 10 places" not in after
+
+
+def test_upcoming_page_shows_the_new_hands_count_right_after_a_claim(client, meal, guest):
+    cooking = meal.shifts.get(role=Shift.Role.COOKING)
+    needed = cooking.slots - cooking.taken
+    before = client.get(reverse("meals:upcoming")).content.decode()
+    assert f"en cuisine\u202f: {needed} personnes" in before
+    shift_claim(shift=cooking, member=guest)
+    after = client.get(reverse("meals:upcoming")).content.decode()
+    assert f"en cuisine\u202f: {needed - 1} personne" in after
+
+
+def test_upcoming_page_follows_a_menu_edit(client, meal):
+    client.get(reverse("meals:upcoming"))
+    meal.main = "Gratin de courge"
+    meal.save()
+    assert "Gratin de courge" in client.get(reverse("meals:upcoming")).content.decode()
+
+
+def test_upcoming_page_cache_keeps_languages_apart(client, meal):
+    french = client.get(reverse("meals:upcoming"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    english = client.get(reverse("meals:upcoming"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Il reste 10 places" in french
+    assert "Il reste 10 places" not in english
+
+
+def test_shift_board_shows_the_new_count_right_after_a_claim(client, volunteer, meal):
+    client.force_login(volunteer)
+    shift = meal.shifts.get(role=Shift.Role.DISHES)
+    before = client.get(reverse("meals:shifts")).content.decode()
+    client.post(reverse("meals:claim_shift", args=[shift.pk]))
+    shift.refresh_from_db()
+    after = client.get(reverse("meals:shifts")).content.decode()
+    assert shift.taken == 1
+    assert "Vous êtes inscrit·e." not in before
+    assert "Vous êtes inscrit·e." in after
+    assert f"<strong>1 / {shift.slots}</strong>" in after
