@@ -155,7 +155,7 @@ CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "cantine-fragments",
     "TIMEOUT": 3600,
-    "OPTIONS": {"MAX_ENTRIES": 2000},
+    "OPTIONS": {"MAX_ENTRIES": 300},
 }
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -1,11 +1,13 @@
 """Cached fragments are keyed on the rows they show: a page is never stale right after a write."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from meals.models import Shift
+from meals.models import Booking, Shift
 from meals.services.booking import booking_create
 from meals.services.shifts import shift_claim
+from members.models import PaymentMethod
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +56,34 @@ def test_shift_board_shows_the_new_count_right_after_a_claim(client, volunteer, 
     assert "Vous êtes inscrit·e." not in before
     assert "Vous êtes inscrit·e." in after
     assert f"<strong>1 / {shift.slots}</strong>" in after
+
+
+def test_door_desk_rows_follow_a_check_in_and_a_contribution(client, coordinator, meal):
+    client.force_login(coordinator)
+    booking = Booking.objects.create(meal=meal, name="Jeanne Martin", party_size=1)
+    desk = reverse("meals:door", args=[meal.pk])
+    before = client.get(desk).content.decode()
+    assert reverse("meals:door_check_in", args=[booking.pk]) in before
+    client.post(reverse("meals:door_check_in", args=[booking.pk]))
+    after = client.get(desk).content.decode()
+    assert reverse("meals:door_check_in", args=[booking.pk]) not in after
+    assert reverse("meals:door_undo_check_in", args=[booking.pk]) in after
+    client.post(
+        reverse("meals:record_contribution", args=[meal.pk]),
+        {"booking": booking.pk, "amount": "7", "method": PaymentMethod.CASH},
+    )
+    assert "a donné 7" in client.get(desk).content.decode()
+
+
+def test_door_desk_rows_carry_each_response_s_own_csrf_token(coordinator, meal):
+    Booking.objects.create(meal=meal, name="Jeanne Martin", party_size=1)
+    desk = reverse("meals:door", args=[meal.pk])
+    pages = []
+    for _ in range(2):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(coordinator)
+        page = client.get(desk)
+        token = page.context["csrf_token"]
+        pages.append(page.content.decode())
+        assert f'name="csrfmiddlewaretoken" value="{token}"' in pages[-1]
+        assert "csrf-" not in pages[-1].replace("csrfmiddlewaretoken", "")
