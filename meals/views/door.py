@@ -105,6 +105,29 @@ def _guest_rows(request, meal: Meal, shown: list[Booking], q: str):
     return mark_safe(html.replace(_CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our own template
 
 
+def _booking_field(form: ContributionForm):
+    """The "for whom" list (one option per booking), rendered once per version of its choices."""
+    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+
+    bound = form["booking"]
+    values = (
+        get_language(),
+        form.is_bound,
+        form.auto_id,
+        form.prefix,
+        [(str(value), str(label)) for value, label in form.fields["booking"].choices],
+        str(bound.value()),
+        [str(error) for error in bound.errors],
+    )
+    key = "door-for:" + hashlib.blake2b(repr(values).encode(), digest_size=20).hexdigest()
+    fragments = caches["fragments"]
+    html = fragments.get(key)
+    if html is None:
+        html = str(as_crispy_field(bound))
+        fragments.set(key, html)
+    return mark_safe(html)  # noqa: S308 - rendered by crispy from our own form
+
+
 def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, till_form=None, status=200):
     bookings = sorted(
         Booking.objects.filter(meal=meal, status=Booking.Status.CONFIRMED).select_related("partner"),
@@ -168,6 +191,7 @@ def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, til
         "quick_amounts": quick_amounts(meal.cost_price),
         "for_booking": for_booking,
         "contribution_form": contribution_form,
+        "booking_field": _booking_field(contribution_form),
         "walk_in_form": walk_in_form or WalkInForm(),
         "till_form": till_form or TillCloseForm(),
         "reopen_form": TillReopenForm(),
