@@ -34,57 +34,62 @@ def decorate_meal(meal: Meal, *, now) -> Meal:
     return meal
 
 
-MEAL_FIELDS = [field.attname for field in Meal._meta.concrete_fields]
+# What a meal card shows (the card's key holds all of it); the other columns are not read.
+CARD_FIELDS = [
+    field.attname
+    for field in Meal._meta.concrete_fields
+    if field.attname not in {"series_id", "cancelled_at", "cancel_reason", "created_at"}
+]
 
 
-def _card_key(meal: Meal) -> str:
+def _card_key(row: dict, shifts: list[tuple], now) -> str:
     """A digest of every value a meal card shows: a write (booking, claim, edit) changes it."""
     values = (
         get_language(),
-        [meal.__dict__.get(name) for name in MEAL_FIELDS],  # the loaded ones (a deferred one is not shown)
-        meal.__dict__.get("held_seats"),
-        [(s.pk, s.role, s.slots, s.taken) for s in getattr(meal, "helping_shifts", [])],
-        meal.open_now,
-        meal.not_yet_open,
-        meal.is_past,
+        [row[name] for name in CARD_FIELDS],
+        row["held_seats"],
+        shifts,
+        # What decorate_meal() derives from the clock.
+        row["booking_opens_at"] <= now,
+        now < row["booking_closes_at"],
+        row["ends_at"] < now,
     )
     return "card:" + hashlib.blake2b(repr(values).encode(), digest_size=20).hexdigest()
 
 
-def meal_cards(meals: list[Meal]) -> list:
-    """Each meal's card, rendered once per version of its rows (per process, never stale)."""
-    fragments = caches["fragments"]
-    keys = [_card_key(meal) for meal in meals]
-    found = fragments.get_many(keys)
-    cards = []
-    for meal, key in zip(meals, keys, strict=True):
-        html = found.get(key)
-        if html is None:
-            html = render_to_string("meals/includes/meal_card.html", {"meal": meal})
-            fragments.set(key, str(html))
-        cards.append(mark_safe(html))  # noqa: S308 - rendered by our own template
-    return cards
+def _card(row: dict, shifts: list[tuple], now) -> str:
+    """Render one card from the values alone (only when it is not in the cache)."""
+    meal = Meal(**{name: row[name] for name in CARD_FIELDS})
+    meal.held_seats = row["held_seats"]
+    meal.helping_shifts = [
+        Shift(pk=pk, meal_id=meal.pk, role=role, slots=slots, taken=taken) for pk, role, slots, taken in shifts
+    ]
+    decorate_meal(meal, now=now)
+    return str(render_to_string("meals/includes/meal_card.html", {"meal": meal}))
 
 
 def upcoming(request):
+    """The next two weeks: two queries of plain values; each card rendered once per version of its rows."""
     now = timezone.now()
-    meals = [
-        decorate_meal(meal, now=now)
-        for meal in Meal.objects.upcoming(now=now)
-        .defer("series", "cancelled_at", "cancel_reason", "created_at")
-        .prefetch_related(
-            # The cards show how many hands each shift lacks: its counters only.
-            Prefetch(
-                "shifts",
-                queryset=Shift.objects.filter(role__in=HELP_ROLES)
-                .only("pk", "meal", "role", "slots", "taken")
-                .order_by("starts_at"),
-                to_attr="helping_shifts",
-            )
-        )
+    rows = list(Meal.objects.upcoming(now=now).order_by("starts_at").values(*CARD_FIELDS, "held_seats"))
+    shifts: dict[int, list[tuple]] = {row["id"]: [] for row in rows}
+    for meal_id, *shift in (
+        Shift.objects.filter(meal_id__in=list(shifts), role__in=HELP_ROLES)
         .order_by("starts_at")
-    ]
-    return render(request, "meals/upcoming.html", {"meals": meals, "cards": meal_cards(meals)})
+        .values_list("meal_id", "pk", "role", "slots", "taken")
+    ):
+        shifts[meal_id].append(tuple(shift))
+    fragments = caches["fragments"]
+    keys = [_card_key(row, shifts[row["id"]], now) for row in rows]
+    found = fragments.get_many(keys)
+    cards = []
+    for row, key in zip(rows, keys, strict=True):
+        html = found.get(key)
+        if html is None:
+            html = _card(row, shifts[row["id"]], now)
+            fragments.set(key, html)
+        cards.append(mark_safe(html))  # noqa: S308 - rendered by our own template
+    return render(request, "meals/upcoming.html", {"cards": cards})
 
 
 def meal_page_context(meal: Meal, *, request, form=None) -> dict:
