@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, CharField, ExpressionWrapper, Prefetch, Q
 from django.db.models.functions import Cast
 from django.forms import modelformset_factory
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -73,7 +73,7 @@ def member_for(user) -> Member:
 def _back(request, default: str):
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
+        return HttpResponseRedirect(target)  # not redirect(): "-1" is not a view name
     return redirect(default)
 
 
