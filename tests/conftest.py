@@ -15,6 +15,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from meals.models import Meal
@@ -147,3 +148,15 @@ def make_meal(db):
 @pytest.fixture
 def meal(db) -> Meal:
     return create_meal()
+
+
+@pytest.fixture
+def meal_soon(db) -> Meal:
+    """A meal whose cooking shift starts in five hours, whatever the time of day the suite runs."""
+    meal = create_meal()
+    delta = timezone.now() + timedelta(hours=5) - meal.cooking_starts_at
+    fields = ("cooking_starts_at", "starts_at", "ends_at", "booking_opens_at", "booking_closes_at")
+    Meal.objects.filter(pk=meal.pk).update(**{field: F(field) + delta for field in fields})
+    meal.shifts.update(starts_at=F("starts_at") + delta, ends_at=F("ends_at") + delta)
+    meal.refresh_from_db()
+    return meal

@@ -38,16 +38,16 @@ def test_volunteer_claims_sees_it_in_my_shifts_and_releases_it(page, make_meal):
     assert meal.shifts.get(role=Shift.Role.DISHES).taken == 0
 
 
-def test_board_and_my_shifts_on_a_phone_have_no_axe_violations_nor_sideways_scroll(phone_page, make_meal):
+def test_board_and_my_shifts_on_a_phone_have_no_axe_violations_nor_sideways_scroll(phone_page, meal_soon):
     volunteer = make_user("karim@example.org", group="volunteer", name="Karim Benali")
-    meal = make_meal()
+    meal = meal_soon
     shift_claim(shift=meal.shifts.get(role=Shift.Role.COOKING), member=volunteer.member)
     log_in(phone_page, "karim@example.org")
     for path in ["/creneaux/", "/creneaux/mes-creneaux/"]:
         phone_page.goto(path)
         assert_no_axe_violations(phone_page)
         assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
-    # Tomorrow's shift: too late to release online, the page says whom to call.
+    # A shift in five hours: too late to release online, the page says whom to call.
     assert "Appelez la coordination" in phone_page.locator("main").inner_text()
 
 

@@ -173,7 +173,8 @@ def test_send_reminders_command_mails_volunteers_once(meal, volunteer):
     assert [m.to for m in mail.outbox if "cantine" in m.subject.lower()] == [["karim@example.org"]]
 
 
-def test_too_late_message_gives_the_coordination_phone_when_set(meal, volunteer, settings):
+def test_too_late_message_gives_the_coordination_phone_when_set(meal_soon, volunteer, settings):
+    meal = meal_soon
     settings.COORDINATION_PHONE = "01 23 45 67 89"
     signup = shift_claim(shift=cooking(meal), member=volunteer.member)
     with pytest.raises(ReleaseTooLate, match="Appelez la coordination au 01 23 45 67 89"):

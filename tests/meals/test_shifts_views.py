@@ -175,7 +175,8 @@ def test_volunteer_releases_a_shift_days_ahead(client, volunteer, make_meal):
     assert cooking(meal).taken == 0
 
 
-def test_release_after_cut_off_asks_to_call_and_keeps_the_slot(client, volunteer, meal):
+def test_release_after_cut_off_asks_to_call_and_keeps_the_slot(client, volunteer, meal_soon):
+    meal = meal_soon
     shift_claim(shift=cooking(meal), member=volunteer.member)
     client.force_login(volunteer)
     response = client.post(reverse("meals:release_shift", args=[cooking(meal).pk]), follow=True)
