@@ -68,4 +68,4 @@ def test_pages_are_french_by_default_and_the_switch_changes_language(client):
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"}, follow=True)
     page = response.content.decode()
     assert '<html lang="en">' in page
-    assert "Next meals" in page
+    assert "Upcoming meals" in page
