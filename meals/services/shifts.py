@@ -58,22 +58,24 @@ def shift_template_rows() -> list[ShiftTemplateRow]:
     ]
 
 
+def shifts_for(*, meal: Meal, template) -> list[Shift]:
+    """The meal's shifts from a template, not saved yet (bulk creation of many meals)."""
+    return [
+        Shift(
+            meal=meal,
+            role=row.role,
+            starts_at=meal.starts_at - row.starts_before_meal,
+            ends_at=meal.starts_at - row.starts_before_meal + row.duration,
+            slots=row.slots,
+            description=row.description,
+        )
+        for row in template
+    ]
+
+
 def shifts_create_default(*, meal: Meal, template=None) -> list[Shift]:
     """Give a new meal its cooking, table and washing-up shifts."""
-    rows = template or shift_template_rows()
-    return Shift.objects.bulk_create(
-        [
-            Shift(
-                meal=meal,
-                role=row.role,
-                starts_at=meal.starts_at - row.starts_before_meal,
-                ends_at=meal.starts_at - row.starts_before_meal + row.duration,
-                slots=row.slots,
-                description=row.description,
-            )
-            for row in rows
-        ]
-    )
+    return Shift.objects.bulk_create(shifts_for(meal=meal, template=template or shift_template_rows()))
 
 
 class ShiftError(Exception):

@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from meals.models import Booking, Contribution, Meal, Shift, ShiftSignup
-from meals.services.shifts import shift_template_rows
+from meals.services.shifts import shift_template_rows, shifts_for
 from members.models import Member, Membership, Partner, PaymentMethod
 from members.roles import VOLUNTEER
 
@@ -39,6 +39,29 @@ def year_meal_days(*, today: date, meals: int) -> list[date]:
             days.append(day)
         day -= timedelta(days=1)
     return sorted(days)
+
+
+def demo_meal(*, day: date, menu: tuple, rng: random.Random) -> Meal:
+    """A Tuesday-to-Saturday lunch of the demo (not saved): 40 covers, cooking from 9:30, lunch at 12:30."""
+    paris = ZoneInfo(settings.TIME_ZONE)
+    starter, main, dessert, allergens, diets = menu
+    return Meal(
+        title="Déjeuner partagé",
+        cooking_starts_at=datetime.combine(day, time(9, 30), tzinfo=paris),
+        starts_at=datetime.combine(day, time(12, 30), tzinfo=paris),
+        ends_at=datetime.combine(day, time(14, 45), tzinfo=paris),
+        starter=starter,
+        main=main,
+        dessert=dessert,
+        allergens=allergens,
+        diet_labels=diets,
+        organic_share=rng.choice([50, 60, 70, 80]),
+        local_share=rng.choice([40, 60, 75]),
+        capacity=40,
+        booking_opens_at=datetime.combine(day - timedelta(days=21), time(9, 0), tzinfo=paris),
+        booking_closes_at=datetime.combine(day, time(10, 0), tzinfo=paris),
+        cost_price=Decimal(rng.choice(["9.00", "9.50", "10.00", "11.00", "12.50"])),
+    )
 
 
 def seed_year(*, rng: random.Random, meals_wanted: int, partner: Partner, coordinator, volunteer_user, menus) -> dict:
@@ -113,41 +136,12 @@ def seed_year(*, rng: random.Random, meals_wanted: int, partner: Partner, coordi
     template = shift_template_rows()
     meal_rows = []
     for index, day in enumerate(year_meal_days(today=today, meals=meals_wanted)):
-        starter, main, dessert, allergens, diets = menus[index % len(menus)]
-        meal_rows.append(
-            Meal(
-                title="Déjeuner partagé",
-                cooking_starts_at=datetime.combine(day, time(9, 30), tzinfo=paris),
-                starts_at=datetime.combine(day, time(12, 30), tzinfo=paris),
-                ends_at=datetime.combine(day, time(14, 45), tzinfo=paris),
-                starter=starter,
-                main=main,
-                dessert=dessert,
-                allergens=allergens,
-                diet_labels=diets,
-                organic_share=rng.choice([50, 60, 70, 80]),
-                local_share=rng.choice([40, 60, 75]),
-                capacity=40,
-                booking_opens_at=datetime.combine(day - timedelta(days=21), time(9, 0), tzinfo=paris),
-                booking_closes_at=datetime.combine(day, time(10, 0), tzinfo=paris),
-                cost_price=Decimal(rng.choice(["9.00", "9.50", "10.00", "11.00", "12.50"])),
-                created_at=datetime.combine(day - timedelta(days=30), time(9, 0), tzinfo=paris),
-            )
-        )
+        meal = demo_meal(day=day, menu=menus[index % len(menus)], rng=rng)
+        meal.created_at = datetime.combine(day - timedelta(days=30), time(9, 0), tzinfo=paris)
+        meal_rows.append(meal)
     meals = Meal.objects.bulk_create(meal_rows, batch_size=BATCH)
     shifts = Shift.objects.bulk_create(
-        [
-            Shift(
-                meal=meal,
-                role=row.role,
-                starts_at=meal.starts_at - row.starts_before_meal,
-                ends_at=meal.starts_at - row.starts_before_meal + row.duration,
-                slots=row.slots,
-                description=row.description,
-            )
-            for meal in meals
-            for row in template
-        ],
+        [shift for meal in meals for shift in shifts_for(meal=meal, template=template)],
         batch_size=BATCH,
     )
     shifts_by_meal: dict[int, list[Shift]] = {}

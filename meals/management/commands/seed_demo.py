@@ -2,18 +2,16 @@
 
 import argparse
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from meals.management.commands._seed_year import seed_year
+from meals.management.commands._seed_year import demo_meal, seed_year
 from meals.models import Booking, Contribution, Meal, SeatBlock, Shift, ShiftSignup
 from meals.services.shifts import shifts_create_default
 from members.models import Member, Membership, Partner, PaymentMethod
@@ -270,7 +268,6 @@ class Command(BaseCommand):
         return volunteers
 
     def create_meals(self, rng: random.Random) -> list[Meal]:
-        paris = ZoneInfo(settings.TIME_ZONE)
         today = timezone.localdate()
         start = today - timedelta(days=10)
         meals = []
@@ -278,25 +275,8 @@ class Command(BaseCommand):
             day: date = start + timedelta(days=offset)
             if day.isoweekday() not in (2, 3, 4, 5, 6):  # Tuesday to Saturday lunches
                 continue
-            starter, main, dessert, allergens, diets = MENUS[len(meals) % len(MENUS)]
-            lunch = datetime.combine(day, time(12, 30), tzinfo=paris)
-            meal = Meal.objects.create(
-                title="Déjeuner partagé",
-                cooking_starts_at=datetime.combine(day, time(9, 30), tzinfo=paris),
-                starts_at=lunch,
-                ends_at=datetime.combine(day, time(14, 45), tzinfo=paris),
-                starter=starter,
-                main=main,
-                dessert=dessert,
-                allergens=allergens,
-                diet_labels=diets,
-                organic_share=rng.choice([50, 60, 70, 80]),
-                local_share=rng.choice([40, 60, 75]),
-                capacity=40,
-                booking_opens_at=datetime.combine(day - timedelta(days=21), time(9, 0), tzinfo=paris),
-                booking_closes_at=datetime.combine(day, time(10, 0), tzinfo=paris),
-                cost_price=Decimal(rng.choice(["9.00", "9.50", "10.00", "11.00", "12.50"])),
-            )
+            meal = demo_meal(day=day, menu=MENUS[len(meals) % len(MENUS)], rng=rng)
+            meal.save()
             shifts_create_default(meal=meal)
             meals.append(meal)
         return meals
