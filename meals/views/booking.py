@@ -37,7 +37,17 @@ def _language() -> str:
     return (get_language() or settings.LANGUAGE_CODE)[:2]
 
 
-def _after_booking(request, booking: Booking):
+def _after_booking(request, booking: Booking, *, on_behalf: bool = False):
+    if on_behalf:
+        # The coordinator on the phone reads these, not the guest.
+        if getattr(booking, "is_duplicate", False):
+            text = _("%(name)s avait déjà une réservation pour ce repas : la voici.")
+        elif booking.status == Booking.Status.WAITLISTED:
+            text = _("Le repas est complet : %(name)s est sur la liste d'attente.")
+        else:
+            text = _("C'est noté : %(name)s est inscrit·e pour ce repas.")
+        messages.success(request, text % {"name": booking.name})
+        return redirect("meals:booking", token=booking.token)
     if getattr(booking, "is_duplicate", False):
         messages.info(request, _("Vous avez déjà réservé pour ce repas. Voici votre réservation."))
     elif booking.status == Booking.Status.WAITLISTED:
@@ -138,7 +148,7 @@ def book_on_behalf(request, pk: int):
             except BookingError as exc:
                 form.add_error(None, str(exc))
             else:
-                return _after_booking(request, booking)
+                return _after_booking(request, booking, on_behalf=True)
     else:
         form = OnBehalfForm(meal=meal)
     return render(

@@ -270,6 +270,19 @@ def test_coordinator_books_with_just_a_name_after_cut_off(client, make_meal, coo
     assert booking.created_by == coordinator and booking.status == "confirmed"
 
 
+def test_coordinator_is_told_in_their_own_words_who_is_booked_or_waiting(client, make_meal, coordinator):
+    meal = make_meal(capacity=1)
+    client.force_login(coordinator)
+    url = reverse("meals:book_on_behalf", args=[meal.pk])
+
+    page = client.post(url, {"name": "Mme Roux", "party_size": "1"}, follow=True).content.decode()
+    assert "Mme Roux est inscrit·e pour ce repas" in page
+    assert "Nous vous attendons" not in page
+
+    page = client.post(url, {"name": "M. Blanc", "phone": "0611111111", "party_size": "1"}, follow=True)
+    assert "M. Blanc est sur la liste d&#x27;attente" in page.content.decode()
+
+
 def test_coordinator_overrides_capacity_with_the_checkbox(client, make_meal, coordinator):
     meal = make_meal(capacity=1)
     booking_create(meal=meal, name="A", email="a@example.org", party_size=1)
