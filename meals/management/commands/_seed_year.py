@@ -64,6 +64,23 @@ def demo_meal(*, day: date, menu: tuple, rng: random.Random) -> Meal:
     )
 
 
+def guest_booking(*, meal: Meal, guest: Member, party: int, status: str, rng: random.Random, **fields) -> Booking:
+    """A demo booking (not saved) made by ``guest`` some time after the booking window opened."""
+    return Booking(
+        meal=meal,
+        member=guest,
+        name=guest.name,
+        email=guest.email,
+        phone=guest.phone,
+        party_size=party,
+        status=status,
+        partner=guest.partner,
+        notes=guest.notes,
+        created_at=meal.booking_opens_at + timedelta(hours=rng.randint(1, 400)),
+        **fields,
+    )
+
+
 def seed_year(*, rng: random.Random, meals_wanted: int, partner: Partner, coordinator, volunteer_user, menus) -> dict:
     """Write a year of data; return the number of rows of each kind."""
     paris = ZoneInfo(settings.TIME_ZONE)
@@ -167,17 +184,12 @@ def seed_year(*, rng: random.Random, meals_wanted: int, partner: Partner, coordi
                 status = Booking.Status.WAITLISTED
             arrived = past and status == Booking.Status.CONFIRMED and rng.random() < 0.95
             bookings.append(
-                Booking(
+                guest_booking(
                     meal=meal,
-                    member=guest,
-                    name=guest.name,
-                    email=guest.email,
-                    phone=guest.phone,
-                    party_size=party,
+                    guest=guest,
+                    party=party,
                     status=status,
-                    partner=guest.partner,
-                    notes=guest.notes,
-                    created_at=meal.booking_opens_at + timedelta(hours=rng.randint(1, 400)),
+                    rng=rng,
                     cancelled_at=meal.booking_opens_at + timedelta(hours=401) if cancelled else None,
                     checked_in_at=meal.starts_at if arrived else None,
                     checked_in_by=coordinator if arrived else None,

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from meals.management.commands._seed_year import demo_meal, seed_year
+from meals.management.commands._seed_year import demo_meal, guest_booking, seed_year
 from meals.models import Booking, Contribution, Meal, SeatBlock, Shift, ShiftSignup
 from meals.services.shifts import shifts_create_default
 from members.models import Member, Membership, Partner, PaymentMethod
@@ -298,17 +298,12 @@ class Command(BaseCommand):
                 elif past:
                     continue
                 bookings.append(
-                    Booking(
+                    guest_booking(
                         meal=meal,
-                        member=guest,
-                        name=guest.name,
-                        email=guest.email,
-                        phone=guest.phone,
-                        party_size=party,
+                        guest=guest,
+                        party=party,
                         status=status,
-                        partner=guest.partner,
-                        notes=guest.notes,
-                        created_at=meal.booking_opens_at + timedelta(hours=rng.randint(1, 400)),
+                        rng=rng,
                         checked_in_at=(meal.starts_at if past and fits and rng.random() < 0.9 else None),
                         checked_in_by=coordinator if past and fits else None,
                     )
