@@ -539,6 +539,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmark.md"))
+    parser.add_argument(
+        "--only", default="", help="measure only the pages whose name contains this text (with --output elsewhere)"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="cantine-bench-"))
@@ -571,6 +574,8 @@ def main() -> None:
 
         def measure(name, detail, url_name, *, kwargs=None, query=None, cookie="", expect=200, make_request=None):
             result = Result(name, detail)
+            if args.only and url_name and args.only not in name:
+                return result
             try:
                 path = reverse(url_name, kwargs=kwargs) if url_name else "/__bare__/"
             except NoReverseMatch:

@@ -1,16 +1,12 @@
 """Volunteers' shifts: the board, claim and release, my shifts, the iCal feed, the coordinator's overview."""
 
-import hashlib
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
+import re
 from datetime import datetime, timedelta
 
 from django.contrib import messages as django_messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import connection, transaction
-from django.db.models import BooleanField, CharField, ExpressionWrapper, Prefetch, Q
-from django.db.models.functions import Cast
+from django.db import transaction
+from django.db.models import Prefetch
 from django.forms import modelformset_factory
 from django.http import HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
@@ -24,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from meals.board import BOARD_DAYS, board_cache, board_meals, board_version
 from meals.calendar import member_calendar
 from meals.forms.shifts import AssignVolunteerForm, ShiftTemplateForm
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
@@ -40,7 +37,6 @@ from meals.templatetags.cantine import punct
 from members.models import Member, new_token
 from members.roles import VOLUNTEER
 
-BOARD_DAYS = 21
 OVERVIEW_DAYS = 7
 
 
@@ -79,221 +75,40 @@ def _back(request, default: str):
 
 # The board ---------------------------------------------------------------
 
-
-@dataclass
-class BoardShift:
-    pk: int
-    role: str
-    role_label: str
-    starts_at: datetime
-    ends_at: datetime
-    slots: int
-    taken: int
-    description: str
-    helpers: list[str] = field(default_factory=list)
-    mine: bool = False
-    late: bool = False
-
-    @property
-    def hands_needed(self) -> int:
-        return max(self.slots - self.taken, 0)
-
-    @property
-    def is_full(self) -> bool:
-        return self.taken >= self.slots
-
-
-@dataclass
-class BoardMeal:
-    pk: int
-    title: str
-    starts_at: datetime
-    shifts: list[BoardShift] = field(default_factory=list)
-
-    @property
-    def hands_needed(self) -> int:
-        return sum(shift.hands_needed for shift in self.shifts)
-
-
-# Rendered boards, keyed on a digest of everything they show: every shift
-# and helper row, the viewer's own shifts, which shifts are past the release
-# cut-off, the language. A write changes the rows, hence the key: pages are
-# never stale, and no timer is involved. Per process on purpose: the key is
-# derived from the data, so nothing needs to be shared between workers.
-_FRAGMENTS: OrderedDict[str, str] = OrderedDict()
-_PAGES: OrderedDict[str, str] = OrderedDict()
-# About 200 kB a board at 200 shifts: 64 entries stay well under 30 MB a worker.
-_CACHE_SIZE = 64
-_CACHE_LOCK = threading.Lock()
 CSRF_PLACEHOLDER = "\x00csrf\x00"
 
 
-def _cache_get(cache: OrderedDict, key: str) -> str | None:
-    with _CACHE_LOCK:
-        value = cache.get(key)
-        if value is not None:
-            cache.move_to_end(key)
-        return value
-
-
-def _cache_put(cache: OrderedDict, key: str, value: str) -> None:
-    with _CACHE_LOCK:
-        cache[key] = value
-        if len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
-
-
-def board_cache_clear() -> None:
-    with _CACHE_LOCK:
-        _FRAGMENTS.clear()
-        _PAGES.clear()
-
-
-def _digest(*parts) -> str:
-    return hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
-
-
-def _window(now: datetime, days: int = BOARD_DAYS) -> Q:
-    return Q(starts_at__gt=now, starts_at__lt=now + timedelta(days=days), meal__status=Meal.Status.SCHEDULED)
-
-
-_FINGERPRINT_ORDER = ("meal__starts_at", "meal_id", "starts_at", "role", "signups__created_at", "signups__pk")
-
-
-# Each value quoted (NULL as a bare word) so that no two different rows read alike.
-_PG_FINGERPRINT = """
-SELECT md5(string_agg(concat_ws(',',
-    quote_nullable(s.id), quote_nullable(s.meal_id), quote_nullable(s.role), quote_nullable(s.starts_at),
-    quote_nullable(s.ends_at), quote_nullable(s.slots), quote_nullable(s.taken), quote_nullable(s.description),
-    quote_nullable(m.title), quote_nullable(m.starts_at), quote_nullable(s.starts_at < %s), quote_nullable(su.id),
-    quote_nullable(mb.user_id), quote_nullable(mb.name)
-), ';' ORDER BY m.starts_at, s.meal_id, s.starts_at, s.role, su.created_at, su.id))
-FROM meals_shift s
-JOIN meals_meal m ON m.id = s.meal_id
-LEFT JOIN meals_shiftsignup su ON su.shift_id = s.id
-LEFT JOIN members_member mb ON mb.id = su.member_id
-WHERE s.starts_at > %s AND s.starts_at < %s AND m.status = %s
-"""
-
-
-def _board_fingerprint(*, now: datetime) -> list[tuple] | str:
-    """One query with every value the board shows, times as text (cheap: no datetime parsing).
-
-    On PostgreSQL the database joins those values into one text per row and
-    returns only the md5 of them all: one short row instead of one per sign-up.
-    """
-    if connection.vendor == "postgresql":
-        # Raw SQL: the same rows, but composing this in the ORM costs more than it saves.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _PG_FINGERPRINT, [now + RELEASE_CUTOFF, now, now + timedelta(days=BOARD_DAYS), Meal.Status.SCHEDULED]
-            )
-            return cursor.fetchone()[0] or ""
-    text = CharField()
-    rows = Shift.objects.filter(_window(now)).annotate(
-        late=ExpressionWrapper(Q(starts_at__lt=now + RELEASE_CUTOFF), output_field=BooleanField())
-    )
-    return list(
-        rows.order_by(*_FINGERPRINT_ORDER).values_list(
-            "pk",
-            "meal_id",
-            "role",
-            Cast("starts_at", text),
-            Cast("ends_at", text),
-            "slots",
-            "taken",
-            "description",
-            "meal__title",
-            Cast("meal__starts_at", text),
-            "late",
-            "signups__member__user_id",
-            "signups__member__name",
-        )  # fmt: skip
-    )
-
-
-def _board_rows(*, now: datetime, days: int = BOARD_DAYS):
-    window = _window(now, days)
-    shifts = list(
-        Shift.objects.filter(window)
-        .order_by("meal__starts_at", "meal_id", "starts_at", "role")
-        .values_list(
-            "pk",
-            "meal_id",
-            "role",
-            "starts_at",
-            "ends_at",
-            "slots",
-            "taken",
-            "description",
-            "meal__title",
-            "meal__starts_at",
-        )  # fmt: skip
-    )
-    signups = list(
-        ShiftSignup.objects.filter(shift__in=Shift.objects.filter(window).values("pk"))
-        .order_by("created_at", "pk")
-        .values_list("shift_id", "member__user_id", "member__name")
-    )
-    return shifts, signups
-
-
-def _board_fragment(*, now: datetime, user_id: int, needing_only: bool) -> str:
-    shift_rows, signup_rows = _board_rows(now=now)
-    roles = dict(Shift.Role.choices)
-    meals: dict[int, BoardMeal] = {}
-    by_pk: dict[int, BoardShift] = {}
-    for pk, meal_id, role, starts_at, ends_at, slots, taken, description, title, meal_starts_at in shift_rows:
-        meal = meals.get(meal_id)
-        if meal is None:
-            meal = meals[meal_id] = BoardMeal(pk=meal_id, title=title, starts_at=meal_starts_at)
-        shift = BoardShift(
-            pk=pk, role=role, role_label=roles.get(role, role), starts_at=starts_at, ends_at=ends_at,
-            slots=slots, taken=taken, description=description, late=starts_at - now < RELEASE_CUTOFF,
-        )  # fmt: skip
-        meal.shifts.append(shift)
-        by_pk[pk] = shift
-    for shift_id, signup_user_id, name in signup_rows:
-        shift = by_pk.get(shift_id)
-        if shift is None:
-            continue
-        # Other volunteers see a first name only (guests who help included).
-        shift.helpers.append((name or "").split(" ")[0] or "?")
-        if signup_user_id == user_id:
-            shift.mine = True
-    board = []
-    for meal in meals.values():
-        # Shifts that still need hands first, then in the order of the day.
-        meal.shifts.sort(key=lambda s: (s.is_full and not s.mine, s.starts_at))
-        if needing_only:
-            meal.shifts = [s for s in meal.shifts if not s.is_full or s.mine]
-            if not meal.shifts:
-                continue
-        board.append(meal)
-    return render_to_string(
+def _board_fragment(*, now: datetime, user_id: int, needing_only: bool) -> tuple[str, datetime]:
+    board, valid_until = board_meals(now=now, user_id=user_id, needing_only=needing_only)
+    html = render_to_string(
         "meals/shifts/includes/board.html",
         {"board": board, "csrf_token": CSRF_PLACEHOLDER, "too_late": too_late_message()},
     )
+    # A sixth of the page is indentation: one line break says the same to a browser (no <pre> here).
+    return re.sub(r"\n\s+", "\n", html), valid_until
 
 
 @login_required
 @permission_required("meals.add_shiftsignup", raise_exception=True)
 def board(request):
-    """The next three weeks of shifts. Same queries for 10 or 200 shifts; cached on the data itself."""
+    """The next three weeks of shifts. Same queries for 10 or 200 shifts; cached on the board's change counter."""
     now = timezone.now()
+    version = board_version()
     needing_only = request.GET.get("besoin") == "1"
-    fragment_key = _digest(_board_fingerprint(now=now), request.user.pk, needing_only, get_language())
-    page_key = _digest(
-        fragment_key, request.get_full_path(), request.user.pk, sorted(request.user.get_all_permissions())
-    )
+    fragment_key = ("fragment", version, request.user.pk, needing_only, get_language())
+    page_key = ("page", *fragment_key, request.get_full_path(), frozenset(request.user.get_all_permissions()))
     # A flash message (right after a claim) makes the page one of a kind: not cached.
-    plain = len(messages.get_messages(request)) == 0
-    page = _cache_get(_PAGES, page_key) if plain else None
-    if page is None:
-        fragment = _cache_get(_FRAGMENTS, fragment_key)
-        if fragment is None:
-            fragment = _board_fragment(now=now, user_id=request.user.pk, needing_only=needing_only)
-            _cache_put(_FRAGMENTS, fragment_key, fragment)
+    cacheable = version is not None and len(messages.get_messages(request)) == 0
+    cached_page = board_cache.get(page_key, now=now) if cacheable else None
+    if cached_page is not None:
+        parts = cached_page[0]
+    else:
+        cached = board_cache.get(fragment_key, now=now) if version is not None else None
+        if cached is None:
+            cached = _board_fragment(now=now, user_id=request.user.pk, needing_only=needing_only)
+            if version is not None:
+                board_cache.put(fragment_key, cached[0], valid_until=cached[1])
+        fragment, valid_until = cached
         page = render_to_string(
             "meals/shifts/board.html",
             {
@@ -304,9 +119,12 @@ def board(request):
             },
             request=request,
         )
-        if plain:
-            _cache_put(_PAGES, page_key, page)
-    return HttpResponse(page.replace(CSRF_PLACEHOLDER, get_token(request)))
+        # Kept as bytes around the CSRF token's places: each response only joins them with its own token.
+        parts = page.encode().split(CSRF_PLACEHOLDER.encode())
+        if cacheable:
+            # The page lives exactly as long as the board inside it.
+            board_cache.put(page_key, parts, valid_until=valid_until)
+    return HttpResponse(get_token(request).encode().join(parts))
 
 
 @require_POST
