@@ -5,10 +5,11 @@ that change who someone is or what they may do (cantine/changes.py says who
 reads them). Triggers, not application code, keep them: every write counts,
 whether it comes from a service, the admin, a bulk update or a fix in psql.
 
-- PostgreSQL: constraint triggers deferred to COMMIT. The counter row is taken
-  last, when the transaction holds every other lock it will need, so two
-  writers cannot deadlock on it; a reader sees the new number exactly when it
-  sees the committed rows. The triggers of one statement (at commit: all of
+- PostgreSQL: constraint triggers deferred to COMMIT. The counter rows are
+  taken last, when the transaction holds every other lock it will need, and
+  after one advisory lock (so that two commits never take the two counters in
+  opposite orders): writers cannot deadlock on them. A reader sees the new
+  number exactly when it sees the committed rows. The triggers of one statement (at commit: all of
   the transaction's) bump a counter once: a transaction-local setting
   remembers the statement that did.
 - SQLite: plain triggers; SQLite lets one writer at a time, so no deadlock.
@@ -40,6 +41,9 @@ COUNTERS = {
     ],
 }
 
+# Any fixed number; other users of advisory locks on the same database must not pick it.
+ADVISORY_LOCK = 5_101_962_026
+
 POSTGRESQL_FUNCTION = f"""
 CREATE FUNCTION cantine_count_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -47,6 +51,9 @@ DECLARE
 BEGIN
     IF current_setting(flag, true) IS DISTINCT FROM statement_timestamp()::text THEN
         PERFORM set_config(flag, statement_timestamp()::text, true);
+        -- One lock before any counter row: two commits that bump both counters in
+        -- opposite orders would otherwise wait for each other's row.
+        PERFORM pg_advisory_xact_lock({ADVISORY_LOCK});
         INSERT INTO {TABLE} (name, value) VALUES (TG_ARGV[0], floor(random() * 1e15)::bigint)
         ON CONFLICT (name) DO UPDATE SET value = {TABLE}.value + 1;
     END IF;
