@@ -348,11 +348,25 @@ def brought_by(partner_id: int, period: Period) -> Exists:
     )
 
 
-def volunteer_hours(period: Period) -> QuerySet:
-    """One row per person who signed up for a shift: signups and hours."""
+def came_to_eat_before() -> Exists:
+    """The sign-up's helper had been checked in at an earlier meal: a guest who became a helper."""
+    return Exists(
+        Booking.objects.filter(
+            member=OuterRef("member"),
+            checked_in_at__isnull=False,
+            meal__status=Meal.Status.SCHEDULED,
+            meal__starts_at__lt=OuterRef("shift__meal__starts_at"),
+        )
+    )
+
+
+def volunteer_hours(period: Period, *, former_guests: bool = False) -> QuerySet:
+    """One row per person who signed up for a shift: signups and hours (only those after a meal, if asked)."""
+    signups = period_signups(period)
+    if former_guests:
+        signups = signups.filter(came_to_eat_before())
     return (
-        period_signups(period)
-        .order_by()
+        signups.order_by()
         .values("member", "member__name", "member__erased_at")
         .annotate(signups=Count("pk"), hours=Sum(SHIFT_HOURS))
         .order_by("member__name", "member")
@@ -426,16 +440,10 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
     )
 
     signups = period_signups(period)
-    earlier_visit = Booking.objects.filter(
-        member=OuterRef("member"),
-        checked_in_at__isnull=False,
-        meal__status=Meal.Status.SCHEDULED,
-        meal__starts_at__lt=OuterRef("shift__meal__starts_at"),
-    )
     volunteer_totals = signups.aggregate(signups=Count("pk"), people=Count("member", distinct=True))
     # In WHERE, the database runs EXISTS as one semi-join; inside an aggregate's
     # FILTER it would run it once per signup (half a second for a year on PostgreSQL).
-    volunteer_totals |= signups.filter(Exists(earlier_visit)).aggregate(
+    volunteer_totals |= signups.filter(came_to_eat_before()).aggregate(
         guests_who_helped=Count("member", distinct=True)
     )
     by_role_signups = {

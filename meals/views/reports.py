@@ -140,7 +140,8 @@ def _hours_by_role(rows):
 @reports_required
 def report_volunteers(request):
     period = _period(request)
-    page = _page(request, _hours_by_role(volunteer_hours(period)))
+    former_guests = request.GET.get("show") == "guests"
+    page = _page(request, _hours_by_role(volunteer_hours(period, former_guests=former_guests)))
     # Hours for people, per role in the order of the columns (a page of rows, already fetched).
     page.object_list = [
         {
@@ -155,7 +156,14 @@ def report_volunteers(request):
     return render(
         request,
         "meals/reports/volunteers.html",
-        _context(request, period, page=page, roles=Shift.Role.choices),
+        _context(
+            request,
+            period,
+            page=page,
+            roles=Shift.Role.choices,
+            former_guests=former_guests,
+            filter_query=urlencode({**period.query, **({"show": "guests"} if former_guests else {})}),
+        ),
     )
 
 

@@ -266,6 +266,17 @@ def test_volunteers_list_sums_hours_per_person(client, coordinator, october):  #
     ]
 
 
+def test_guests_who_became_helpers_figure_opens_their_rows(client, coordinator, october):  # noqa: F811
+    client.force_login(coordinator)
+    report = client.get(reverse("meals:reports"), {"month": "2025-10"})
+    assert report.context["f"]["guests_who_helped"] == 1
+    assert "month=2025-10&amp;show=guests" in report.content.decode()
+    rows = client.get(reverse("meals:report_volunteers"), {"month": "2025-10", "show": "guests"})
+    # Alice ate on 30 September, then cooked in October; Bob washed up at the very meal he ate (not counted).
+    assert [row["person"] for row in rows.context["page"]] == ["Alice Aubert"]
+    assert "Convives devenus bénévoles" in rows.content.decode()
+
+
 # --- Query counts: the same for 3 meals and for a busy year -----------------------
 
 
