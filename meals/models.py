@@ -204,6 +204,9 @@ class Booking(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # The help offered when booking (a shift role). A confirmed guest takes the
+    # slot at once; a waitlisted one only when a seat frees up for them.
+    help_with = models.CharField(_("coup de main proposé"), max_length=16, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -443,9 +443,7 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
     volunteer_totals = signups.aggregate(signups=Count("pk"), people=Count("member", distinct=True))
     # In WHERE, the database runs EXISTS as one semi-join; inside an aggregate's
     # FILTER it would run it once per signup (half a second for a year on PostgreSQL).
-    volunteer_totals |= signups.filter(came_to_eat_before()).aggregate(
-        guests_who_helped=Count("member", distinct=True)
-    )
+    volunteer_totals |= signups.filter(came_to_eat_before()).aggregate(guests_who_helped=Count("member", distinct=True))
     by_role_signups = {
         row["shift__role"]: row
         for row in signups.order_by().values("shift__role").annotate(signups=Count("pk"), hours=Sum(SHIFT_HOURS))

@@ -165,9 +165,12 @@ def booking_create(
 
     Confirmed while seats fit, otherwise waitlisted. Booking again with the
     same email or phone returns the live booking already there, with
-    ``booking.is_duplicate = True``. With ``help_with`` (a shift role) the
-    guest also takes a slot on that shift, in the same transaction; when the
-    shift is full the booking stands and ``booking.help_message`` says so.
+    ``booking.is_duplicate = True``. With ``help_with`` (a shift role) a
+    confirmed guest also takes a slot on that shift, in the same transaction;
+    when the shift is full the booking stands and ``booking.help_message`` says
+    so. A waitlisted guest takes no slot (a volunteer sure to come may need
+    it): the offer is kept and taken, if there is still room, when a seat
+    frees up for them.
 
     ``by`` with ``meals.book_on_behalf`` (a coordinator) may book after the
     cut-off, with only a name, and with ``override_capacity`` beyond capacity
@@ -229,6 +232,7 @@ def booking_create(
             notes=notes,
             language=language,
             partner=partner,
+            help_with=help_with,
             created_by=by if privileged or partner else None,
             created_at=now,
         )
@@ -250,7 +254,12 @@ def booking_create(
         booking.is_duplicate = False
         booking.help_message = ""
 
-        if help_with:
+        if help_with and booking.status == Booking.Status.WAITLISTED:
+            booking.help_message = _(
+                "Merci pour le coup de main ! Si une place se libère pour vous, nous vous inscrirons aussi, "
+                "s'il reste de la place dans l'équipe."
+            )
+        elif help_with:
             booking.help_message = _claim_help(
                 meal=locked, role=help_with, member=member, booking=booking, by=by, now=now
             )
@@ -338,6 +347,12 @@ def booking_cancel(*, booking: Booking, now: datetime | None = None) -> list[Boo
                     free -= candidate.party_size
                     seats_taken += candidate.party_size
                     promoted.append(candidate)
+                    if candidate.help_with and candidate.member_id:
+                        # The help they offered when they booked, if the team still has room.
+                        _claim_help(
+                            meal=locked_meal, role=candidate.help_with, member=candidate.member,
+                            booking=candidate, by=None, now=now,
+                        )  # fmt: skip
         if seats_taken != locked_meal.seats_taken:
             Meal.objects.filter(pk=locked_meal.pk).update(seats_taken=seats_taken)
         _release_signups(booking=current)

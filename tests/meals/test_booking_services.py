@@ -222,6 +222,35 @@ def test_help_with_a_full_shift_keeps_the_booking_and_says_so(meal):
     assert not ShiftSignup.objects.exists()
 
 
+def test_a_waitlisted_helper_takes_no_slot_until_a_seat_frees_up(make_meal, django_capture_on_commit_callbacks):
+    meal = make_meal(capacity=1)
+    first = book(meal, 1)
+    waiting = book(meal, 2, help_with="cooking")
+    cooking = Shift.objects.get(meal=meal, role="cooking")
+    assert waiting.status == Booking.Status.WAITLISTED
+    assert cooking.taken == 0 and not ShiftSignup.objects.exists()
+    assert "Si une place se libère" in waiting.help_message
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=first)
+    cooking.refresh_from_db()
+    assert cooking.taken == 1
+    assert ShiftSignup.objects.get(shift=cooking).booking == waiting
+    assert "Vous nous aidez aussi : Cuisine" in mail.outbox[0].body
+
+
+def test_a_promoted_helper_keeps_the_seat_when_the_team_has_filled_up(make_meal):
+    meal = make_meal(capacity=1)
+    first = book(meal, 1)
+    waiting = book(meal, 2, help_with="dishes")
+    Shift.objects.filter(meal=meal, role="dishes").update(slots=0)
+    booking_cancel(booking=first)
+    waiting.refresh_from_db()
+    assert waiting.status == Booking.Status.CONFIRMED
+    assert not ShiftSignup.objects.exists()
+
+
 def test_cancelling_releases_the_shift_slot(meal):
     booking = book(meal, 1, help_with="dishes")
     booking_cancel(booking=booking)
