@@ -415,3 +415,19 @@ class SeatBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner} — {self.seats}"
+
+
+class RateLimitCounter(models.Model):
+    """How many requests one client sent in one window (meals/ratelimit.py).
+
+    A row, not a cache entry: the database counts with one UPDATE under the
+    row's lock, so parallel requests from one address are counted exactly,
+    whichever worker serves them.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

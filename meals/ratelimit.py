@@ -1,4 +1,4 @@
-"""A small fixed-window rate limit in the shared cache (holds across workers).
+"""A small fixed-window rate limit, counted in the database (exact across workers).
 
 ``settings.BOOKING_RATE_LIMIT`` reads like ``"10/m"`` (per second ``s``,
 minute ``m``, hour ``h``, day ``d``); ``"off"`` disables it.
@@ -7,10 +7,15 @@ minute ``m``, hour ``h``, day ``d``); ``"off"`` disables it.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from meals.models import RateLimitCounter
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -46,13 +51,25 @@ def is_limited(request, *, scope: str, rate: str) -> bool:
     limit, period = parsed
     window = int(time.time() // period)
     key = f"ratelimit:{scope}:{client_ip(request)}:{window}"
-    # add() is atomic: the first request of the window creates the counter.
-    if cache.add(key, 1, timeout=period + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, timeout=period + 1)
-            count = 1
-    return count > limit
+    return _count_hit(key, period=period) > limit
+
+
+def _count_hit(key: str, *, period: int) -> int:
+    """Add one to the window's counter; how many it holds now, exact under parallel requests.
+
+    The UPDATE locks the row until commit: parallel hits wait for each other,
+    and each reads its own total. (A cache's incr is a read then a write on
+    the database cache: two parallel hits could both count 5.)
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        if not RateLimitCounter.objects.filter(key=key).update(count=F("count") + 1):
+            try:
+                with transaction.atomic():
+                    RateLimitCounter.objects.create(key=key, count=1, expires_at=now + timedelta(seconds=period))
+            except IntegrityError:  # another request opened the window first
+                RateLimitCounter.objects.filter(key=key).update(count=F("count") + 1)
+            else:
+                # A new window: forget the ones that are over.
+                RateLimitCounter.objects.filter(expires_at__lt=now).delete()
+        return RateLimitCounter.objects.values_list("count", flat=True).get(key=key)
