@@ -1,4 +1,4 @@
-"""Twenty bookings from one address at the same instant, on PostgreSQL: the rate limit lets exactly its number through."""
+"""Twenty bookings from one address at the same instant, on PostgreSQL: exactly the allowed number go through."""
 
 import threading
 
