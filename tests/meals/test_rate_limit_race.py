@@ -16,7 +16,7 @@ SENDERS = 20
 
 
 def test_a_burst_from_one_address_gets_exactly_the_allowed_bookings(settings):
-    settings.BOOKING_RATE_LIMIT = "5/h"
+    settings.BOOKING_RATE_LIMIT = "5/d"  # a day: no window boundary within the burst
     meal = create_meal(capacity=100)
     barrier = threading.Barrier(SENDERS)
     statuses: list = [None] * SENDERS
