@@ -24,14 +24,14 @@ from datetime import datetime, timedelta
 from django.db.models import Min, Q
 
 from cantine.changes import KeyedCache, change_counters
-from meals.models import Meal, Shift, ShiftSignup
+from meals.models import HasSlots, Meal, Shift, ShiftSignup
 from meals.services.shifts import RELEASE_CUTOFF
 
 BOARD_DAYS = 21
 
 
 @dataclass
-class BoardShift:
+class BoardShift(HasSlots):
     pk: int
     role: str
     role_label: str
@@ -43,14 +43,6 @@ class BoardShift:
     helpers: list[str] = field(default_factory=list)
     mine: bool = False
     late: bool = False
-
-    @property
-    def hands_needed(self) -> int:
-        return max(self.slots - self.taken, 0)
-
-    @property
-    def is_full(self) -> bool:
-        return self.taken >= self.slots
 
 
 @dataclass

@@ -239,7 +239,22 @@ class Booking(models.Model):
         return self.status != self.Status.CANCELLED
 
 
-class Shift(models.Model):
+class HasSlots:
+    """Something with ``slots`` places of which ``taken`` are taken (a shift, or a row of the board)."""
+
+    slots: int
+    taken: int
+
+    @property
+    def hands_needed(self) -> int:
+        return max(self.slots - self.taken, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.taken >= self.slots
+
+
+class Shift(HasSlots, models.Model):
     class Role(models.TextChoices):
         COOKING = "cooking", _("Cuisine")
         TABLE = "table", _("Mise de table")
@@ -266,14 +281,6 @@ class Shift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} — {self.meal}"
-
-    @property
-    def hands_needed(self) -> int:
-        return max(self.slots - self.taken, 0)
-
-    @property
-    def is_full(self) -> bool:
-        return self.taken >= self.slots
 
 
 class ShiftTemplate(models.Model):

@@ -7,6 +7,7 @@ booking, with its default shifts; ``make_meal`` makes more.
 """
 
 import os
+import threading
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -39,6 +40,32 @@ def skip_or_fail(reason: str) -> None:
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+def all_at_once(count: int, action) -> list:
+    """Run ``action(n)`` for n in range(count) from threads released together.
+
+    Returns each result, or the repr of what it raised (for the assertions to
+    show). Each thread closes its own database connection.
+    """
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def worker(n: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[n] = action(n)
+        except Exception as exc:  # noqa: BLE001 - reported by the caller's assertions
+            results[n] = repr(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 @pytest.fixture(scope="session", autouse=True)

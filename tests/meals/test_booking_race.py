@@ -3,39 +3,27 @@
 import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from meals.models import Booking
+from tests.conftest import all_at_once
 
 GUESTS = 50
 
 
 def book_all_at_once(meal) -> list:
-    barrier = threading.Barrier(GUESTS)
-    results: list = [None] * GUESTS
-
-    def guest(n: int) -> None:
-        client = Client()
-        try:
-            barrier.wait(timeout=30)
-            response = client.post(
+    def guest(n: int) -> int:
+        return (
+            Client()
+            .post(
                 reverse("meals:book", args=[meal.pk]),
                 {"name": f"Invité {n}", "email": f"guest{n}@example.org", "party_size": "1"},
             )
-            results[n] = response.status_code
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            results[n] = repr(exc)
-        finally:
-            connection.close()
+            .status_code
+        )
 
-    threads = [threading.Thread(target=guest, args=(n,)) for n in range(GUESTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return all_at_once(GUESTS, guest)
 
 
 def assert_exactly_ten_confirmed(meal, results) -> None:

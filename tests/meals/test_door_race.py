@@ -1,39 +1,22 @@
 """The door desk under real parallel requests, on PostgreSQL (row locks are real there)."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
 from meals.models import Booking, Contribution
 from meals.services.door import door_totals
+from tests.conftest import all_at_once
 
 
-def all_at_once(count: int, user, post) -> list:
-    """Run ``post(client, n)`` from ``count`` threads released together; return the status codes."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(n: int) -> None:
-        client = Client()
+def all_at_once_as(user, count: int, post) -> list:
+    """``post(client, n)`` from ``count`` logged-in clients released together; the status codes."""
+    clients = [Client() for _ in range(count)]
+    for client in clients:
         client.force_login(user)
-        try:
-            barrier.wait(timeout=30)
-            results[n] = post(client, n).status_code
-        except Exception as exc:  # noqa: BLE001 - reported by the assertions
-            results[n] = repr(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return all_at_once(count, lambda n: post(clients[n], n).status_code)
 
 
 @pytest.mark.postgres
@@ -48,7 +31,7 @@ def test_twenty_contributions_at_once_make_twenty_rows_and_exact_totals(make_mea
     def post(client, n):
         return client.post(url, {"amount": f"{amounts[n]}".replace(".", ","), "method": methods[n]})
 
-    results = all_at_once(20, coordinator, post)
+    results = all_at_once_as(coordinator, 20, post)
     assert results == [302] * 20
     rows = Contribution.objects.filter(meal=meal)
     assert rows.count() == 20
@@ -70,7 +53,7 @@ def test_walk_ins_racing_for_the_last_seats_stay_within_capacity(make_meal, coor
     def post(client, n):
         return client.post(url, {"name": f"Passant {n}", "party_size": "1"})
 
-    results = all_at_once(12, coordinator, post)
+    results = all_at_once_as(coordinator, 12, post)
     # Three walk-ins get a seat (redirect); the others see « complet » in the page.
     assert sorted(results) == [200] * 9 + [302] * 3
     meal.refresh_from_db()
@@ -91,7 +74,7 @@ def test_contributions_racing_a_till_closing_are_either_counted_or_refused(make_
             return client.post(close_url, {"counted_cash": "0"})
         return client.post(record_url, {"amount": "5", "method": "cash"})
 
-    results = all_at_once(11, coordinator, post)
+    results = all_at_once_as(coordinator, 11, post)
     assert results[0] == 302
     closing = meal.till_closings.get()
     # Every contribution that got in is in the closing's expected cash; the later ones were refused.

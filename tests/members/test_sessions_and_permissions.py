@@ -113,28 +113,33 @@ def test_an_inactive_user_has_no_permission(coordinator):
     assert EmailBackend().get_all_permissions(fresh(coordinator)) == set()
 
 
-def test_a_role_taken_away_closes_its_pages_at_the_next_request(client, coordinator):
-    client.force_login(coordinator)
-    reports = reverse("meals:reports")
-    assert client.get(reports).status_code == 200
-    coordinator.groups.remove(Group.objects.get(name=COORDINATOR))
-    assert client.get(reports).status_code == 403
+def take_coordinator_role(user):
+    user.groups.remove(Group.objects.get(name=COORDINATOR))
 
 
-def test_a_role_given_opens_its_pages_at_the_next_request(client, volunteer):
-    client.force_login(volunteer)
-    reports = reverse("meals:reports")
-    assert client.get(reports).status_code == 403
-    volunteer.groups.add(Group.objects.get(name=COORDINATOR))
-    assert client.get(reports).status_code == 200
+def give_coordinator_role(user):
+    user.groups.add(Group.objects.get(name=COORDINATOR))
 
 
-def test_a_permission_added_to_a_group_counts_at_the_next_request(client, volunteer):
-    client.force_login(volunteer)
-    reports = reverse("meals:reports")
-    assert client.get(reports).status_code == 403
+def let_volunteers_read_reports(user):
     Group.objects.get(name=VOLUNTEER).permissions.add(Permission.objects.get(codename="view_reports"))
-    assert client.get(reports).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "who,change,before,after",
+    [
+        ("coordinator", take_coordinator_role, 200, 403),
+        ("volunteer", give_coordinator_role, 403, 200),
+        ("volunteer", let_volunteers_read_reports, 403, 200),
+    ],
+)
+def test_a_change_of_role_or_permission_counts_at_the_next_request(client, request, who, change, before, after):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    reports = reverse("meals:reports")
+    assert client.get(reports).status_code == before  # the user and permissions are now kept by this process
+    change(user)
+    assert client.get(reports).status_code == after
 
 
 def test_the_user_and_permissions_are_read_once_then_kept_until_an_account_changes(client, volunteer):
