@@ -1,9 +1,11 @@
 """Change counters: numbers the database changes when rows that cached things depend on change.
 
-Two counters, each kept by database triggers (migration ``meals`` 0005):
+Three counters, each kept by database triggers (migration ``meals`` 0005):
 
 - ``board``: a shift, a sign-up, a meal's title, time or status, or a helper's
   name changed (the shift board's HTML is cached on it, meals/board.py);
+- ``meals``: a meal, a shift, a booking or a partner's seat block changed
+  (the page of the next meals is cached on it, meals/views/public.py);
 - ``accounts``: a user, a group membership or a permission changed (who is
   logged in and what they may do is cached on it, members/backends.py).
 

@@ -1,7 +1,8 @@
 """Change counters: numbers the database changes whenever rows a cache depends on change.
 
-``board`` counts the writes the shift board shows, ``accounts`` the writes
-that change who someone is or what they may do (cantine/changes.py says who
+``board`` counts the writes the shift board shows, ``meals`` those the list
+of the next meals shows (seats, held seats, hands needed, menus), ``accounts``
+the writes that change who someone is or what they may do (cantine/changes.py says who
 reads them). Triggers, not application code, keep them: every write counts,
 whether it comes from a service, the admin, a bulk update or a fix in psql.
 
@@ -30,6 +31,12 @@ COUNTERS = {
         ("meals_shiftsignup", None),
         ("meals_meal", ("title", "starts_at", "status")),
         ("members_member", ("name", "user_id")),
+    ],
+    "meals": [
+        ("meals_meal", None),
+        ("meals_shift", None),
+        ("meals_seatblock", None),
+        ("meals_booking", None),
     ],
     "accounts": [
         ("auth_user", None),

@@ -1,20 +1,25 @@
 """Pages anyone may see: the next meals and one meal. Counts only, never names."""
 
 import hashlib
+from datetime import datetime, timedelta
 
+from django.contrib import messages
 from django.core.cache import caches
-from django.db.models import Prefetch
+from django.db.models import Min, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from meals.models import ALLERGENS, DIET_LABELS, Meal, Shift
+from cantine.changes import KeyedCache, change_counters
+from meals.cached_pages import CSRF_PLACEHOLDER, page_parts, page_response
+from meals.models import ALLERGENS, DIET_LABELS, Meal, SeatBlock, Shift
 
 ALLERGEN_LABELS = dict(ALLERGENS)
 DIET_LABEL_NAMES = dict(DIET_LABELS)
 HELP_ROLES = (Shift.Role.COOKING, Shift.Role.TABLE, Shift.Role.DISHES)
+UPCOMING_DAYS = 14  # Meal.objects.upcoming()'s default
 
 
 def _helping_shifts():
@@ -68,10 +73,32 @@ def _card(row: dict, shifts: list[tuple], now) -> str:
     return str(render_to_string("meals/includes/meal_card.html", {"meal": meal}))
 
 
+# Whole pages of the next meals, keyed on the ``meals`` change counter (cantine/changes.py).
+_upcoming_pages = KeyedCache(size=32)
+
+
 def upcoming(request):
-    """The next two weeks: two queries of plain values; each card rendered once per version of its rows."""
+    """The next two weeks. Kept whole until a meal, shift, booking or seat block changes, or the clock does.
+
+    Rebuilt, each card is rendered once per version of its rows (two queries of plain values).
+    """
     now = timezone.now()
-    rows = list(Meal.objects.upcoming(now=now).order_by("starts_at").values(*CARD_FIELDS, "held_seats"))
+    version = change_counters().get("meals")
+    user = request.user
+    key = (
+        version,
+        get_language(),
+        user.pk,
+        frozenset(user.get_all_permissions()) if user.is_authenticated else None,
+    )
+    # A flash message makes the page one of a kind: not kept.
+    cacheable = version is not None and len(messages.get_messages(request)) == 0
+    cached = _upcoming_pages.get(key, now=now) if cacheable else None
+    if cached is not None:
+        return page_response(request, cached[0])
+    rows = list(
+        Meal.objects.upcoming(now=now, days=UPCOMING_DAYS).order_by("starts_at").values(*CARD_FIELDS, "held_seats")
+    )
     shifts: dict[int, list[tuple]] = {row["id"]: [] for row in rows}
     for meal_id, *shift in (
         Shift.objects.filter(meal_id__in=list(shifts), role__in=HELP_ROLES)
@@ -83,13 +110,36 @@ def upcoming(request):
     keys = [_card_key(row, shifts[row["id"]], now) for row in rows]
     found = fragments.get_many(keys)
     cards = []
-    for row, key in zip(rows, keys, strict=True):
-        html = found.get(key)
+    for row, card_key in zip(rows, keys, strict=True):
+        html = found.get(card_key)
         if html is None:
             html = _card(row, shifts[row["id"]], now)
-            fragments.set(key, html)
+            fragments.set(card_key, html)
         cards.append(mark_safe(html))  # noqa: S308 - rendered by our own template
-    return render(request, "meals/upcoming.html", {"cards": cards})
+    parts = page_parts(
+        render_to_string("meals/upcoming.html", {"cards": cards, "csrf_token": CSRF_PLACEHOLDER}, request=request)
+    )
+    if cacheable:
+        _upcoming_pages.put(key, parts, valid_until=_upcoming_changes_at(rows, now=now))
+    return page_response(request, parts)
+
+
+def _upcoming_changes_at(rows: list[dict], *, now):
+    """The first instant the clock alone changes the page: a meal ends or enters the two weeks,
+    its booking opens or closes, a partner's held seats are released."""
+    instants = [row["ends_at"] for row in rows]
+    instants += [row[name] for row in rows for name in ("booking_opens_at", "booking_closes_at") if row[name] > now]
+    released = SeatBlock.objects.filter(meal_id__in=[row["id"] for row in rows], release_at__gt=now).aggregate(
+        first=Min("release_at")
+    )["first"]
+    entering = (
+        Meal.objects.scheduled()
+        .filter(starts_at__gt=now + timedelta(days=UPCOMING_DAYS))
+        .aggregate(first=Min("starts_at"))["first"]
+    )
+    instants += [released] if released else []
+    instants += [entering - timedelta(days=UPCOMING_DAYS)] if entering else []
+    return min(instants, default=datetime.max.replace(tzinfo=now.tzinfo))
 
 
 def meal_page_context(meal: Meal, *, request, form=None) -> dict:

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.forms import modelformset_factory
 from django.http import HttpResponse, HttpResponseRedirect
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from meals.board import BOARD_DAYS, board_cache, board_meals, board_version
+from meals.cached_pages import CSRF_PLACEHOLDER, page_parts, page_response
 from meals.calendar import member_calendar
 from meals.forms.shifts import AssignVolunteerForm, ShiftTemplateForm
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
@@ -75,8 +75,6 @@ def _back(request, default: str):
 
 # The board ---------------------------------------------------------------
 
-CSRF_PLACEHOLDER = "\x00csrf\x00"
-
 
 def _board_fragment(*, now: datetime, user_id: int, needing_only: bool) -> tuple[str, datetime]:
     board, valid_until = board_meals(now=now, user_id=user_id, needing_only=needing_only)
@@ -119,12 +117,11 @@ def board(request):
             },
             request=request,
         )
-        # Kept as bytes around the CSRF token's places: each response only joins them with its own token.
-        parts = page.encode().split(CSRF_PLACEHOLDER.encode())
+        parts = page_parts(page)
         if cacheable:
             # The page lives exactly as long as the board inside it.
             board_cache.put(page_key, parts, valid_until=valid_until)
-    return HttpResponse(get_token(request).encode().join(parts))
+    return page_response(request, parts)
 
 
 @require_POST

@@ -38,17 +38,6 @@ def shift_at(starts_at, *, role=Shift.Role.DISHES, slots=3) -> Shift:
     )
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """Move the clock the views read, without touching the data."""
-    real_now = timezone.now()
-
-    def move(by: timedelta) -> None:
-        monkeypatch.setattr(timezone, "now", lambda: real_now + by)
-
-    return real_now, move
-
-
 # The counter ----------------------------------------------------------------
 
 

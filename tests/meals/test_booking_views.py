@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from cantine.changes import KeyedCache
 from meals.models import Booking, Meal
 from meals.services.booking import booking_create
 from members.models import Member
@@ -321,6 +322,7 @@ def test_upcoming_page_query_count_does_not_grow(client, make_meal, django_asser
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    KeyedCache.clear_all()  # counted when the page is rebuilt, as the second count is
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     _many_meals(make_meal, 38, 5)
