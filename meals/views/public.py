@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.core.cache import caches
 from django.db.models import Min, Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -73,8 +73,20 @@ def _card(row: dict, shifts: list[tuple], now) -> str:
     return str(render_to_string("meals/includes/meal_card.html", {"meal": meal}))
 
 
-# Whole pages of the next meals, keyed on the ``meals`` change counter (cantine/changes.py).
-_upcoming_pages = KeyedCache(size=32)
+# Whole public pages (the next meals, one meal), keyed on the ``meals`` change counter (cantine/changes.py).
+_public_pages = KeyedCache(size=256)
+
+
+def _kept_page(request, *what, now):
+    """(key, kept bytes or None). The key is None when the page must not be kept (a flash message)."""
+    version = change_counters().get("meals")
+    if version is None or len(messages.get_messages(request)) > 0:
+        return None, None
+    user = request.user
+    permissions = frozenset(user.get_all_permissions()) if user.is_authenticated else None
+    key = (*what, version, get_language(), user.pk, permissions)
+    kept = _public_pages.get(key, now=now)
+    return key, kept[0] if kept else None
 
 
 def upcoming(request):
@@ -83,19 +95,9 @@ def upcoming(request):
     Rebuilt, each card is rendered once per version of its rows (two queries of plain values).
     """
     now = timezone.now()
-    version = change_counters().get("meals")
-    user = request.user
-    key = (
-        version,
-        get_language(),
-        user.pk,
-        frozenset(user.get_all_permissions()) if user.is_authenticated else None,
-    )
-    # A flash message makes the page one of a kind: not kept.
-    cacheable = version is not None and len(messages.get_messages(request)) == 0
-    cached = _upcoming_pages.get(key, now=now) if cacheable else None
-    if cached is not None:
-        return page_response(request, cached[0])
+    key, kept = _kept_page(request, "upcoming", now=now)
+    if kept is not None:
+        return page_response(request, kept)
     rows = list(
         Meal.objects.upcoming(now=now, days=UPCOMING_DAYS).order_by("starts_at").values(*CARD_FIELDS, "held_seats")
     )
@@ -119,26 +121,27 @@ def upcoming(request):
     parts = page_parts(
         render_to_string("meals/upcoming.html", {"cards": cards, "csrf_token": CSRF_PLACEHOLDER}, request=request)
     )
-    if cacheable:
-        _upcoming_pages.put(key, parts, valid_until=_upcoming_changes_at(rows, now=now))
+    if key is not None:
+        _public_pages.put(key, parts, valid_until=_changes_at(rows, now=now, entering=True))
     return page_response(request, parts)
 
 
-def _upcoming_changes_at(rows: list[dict], *, now):
-    """The first instant the clock alone changes the page: a meal ends or enters the two weeks,
-    its booking opens or closes, a partner's held seats are released."""
+def _changes_at(rows: list[dict], *, now, entering: bool = False):
+    """The first instant the clock alone changes a page of these meals: one ends, its booking opens or
+    closes, a partner's held seats are released (or, with ``entering``, a meal enters the two weeks)."""
     instants = [row["ends_at"] for row in rows]
     instants += [row[name] for row in rows for name in ("booking_opens_at", "booking_closes_at") if row[name] > now]
     released = SeatBlock.objects.filter(meal_id__in=[row["id"] for row in rows], release_at__gt=now).aggregate(
         first=Min("release_at")
     )["first"]
-    entering = (
-        Meal.objects.scheduled()
-        .filter(starts_at__gt=now + timedelta(days=UPCOMING_DAYS))
-        .aggregate(first=Min("starts_at"))["first"]
-    )
     instants += [released] if released else []
-    instants += [entering - timedelta(days=UPCOMING_DAYS)] if entering else []
+    if entering:
+        first = (
+            Meal.objects.scheduled()
+            .filter(starts_at__gt=now + timedelta(days=UPCOMING_DAYS))
+            .aggregate(first=Min("starts_at"))["first"]
+        )
+        instants += [first - timedelta(days=UPCOMING_DAYS)] if first else []
     return min(instants, default=datetime.max.replace(tzinfo=now.tzinfo))
 
 
@@ -158,5 +161,15 @@ def meal_page_context(meal: Meal, *, request, form=None) -> dict:
 
 
 def meal_detail(request, pk: int):
+    """One meal and its booking form; kept whole like the next meals (each response with its own CSRF token)."""
+    now = timezone.now()
+    key, kept = _kept_page(request, "meal", pk, now=now)
+    if kept is not None:
+        return page_response(request, kept)
     meal = get_object_or_404(Meal.objects.with_held_seats().prefetch_related(_helping_shifts()), pk=pk)
-    return render(request, "meals/meal.html", meal_page_context(meal, request=request))
+    context = meal_page_context(meal, request=request) | {"csrf_token": CSRF_PLACEHOLDER}
+    parts = page_parts(render_to_string("meals/meal.html", context, request=request))
+    if key is not None:
+        row = {name: getattr(meal, name) for name in ("id", "ends_at", "booking_opens_at", "booking_closes_at")}
+        _public_pages.put(key, parts, valid_until=_changes_at([row], now=now))
+    return page_response(request, parts)

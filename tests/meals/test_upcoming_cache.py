@@ -1,4 +1,4 @@
-"""The page of the next meals is kept whole: until a write changes the ``meals`` counter, or the clock changes it."""
+"""The next meals and each meal's page are kept whole until a write changes the ``meals`` counter or the clock does."""
 
 from datetime import timedelta
 
@@ -97,3 +97,23 @@ def test_a_meal_leaves_the_kept_page_when_it_ends_and_enters_two_weeks_ahead(cli
     move(timedelta(days=1))
     later = page(client)
     assert "Déjeuner en cours" not in later and "Déjeuner lointain" in later
+
+
+def test_a_warm_meal_page_costs_one_query_and_follows_a_booking(client):
+    meal = meal_at(timezone.now() + timedelta(days=2), capacity=10)
+    url = reverse("meals:meal", args=[meal.pk])
+    assert "Il reste 10 places" in client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    assert len(queries) == 1
+    booking_create(meal=meal, name="Jeanne", email="jeanne@example.org", party_size=3)
+    assert "Il reste 7 places" in client.get(url).content.decode()
+
+
+def test_a_kept_meal_page_closes_its_form_when_booking_closes(client, clock):
+    now, move = clock
+    meal = meal_at(now + timedelta(hours=5), booking_closes_at=now + timedelta(hours=1))
+    url = reverse("meals:meal", args=[meal.pk])
+    assert 'name="party_size"' in client.get(url).content.decode()
+    move(timedelta(hours=1, seconds=1))
+    assert 'name="party_size"' not in client.get(url).content.decode()
