@@ -35,3 +35,19 @@ def test_on_a_wide_screen_every_link_shows_and_the_toggle_does_not(page, coordin
 def test_a_guest_s_short_menu_is_never_folded(phone_page, db):
     phone_page.goto("/")
     assert phone_page.get_by_role("navigation").get_by_role("link", name="Se connecter").is_visible()
+
+
+def test_the_header_never_scrolls_sideways_on_a_small_phone(chromium, live_server, coordinator):
+    context = chromium.new_context(locale="fr-FR", base_url=live_server.url, viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    try:
+        log_in(page, coordinator.email)
+        page.goto("/")
+        for language in ("English", "Français"):
+            for _ in range(2):  # menu folded, then open
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+                page.get_by_text("Menu", exact=True).click()
+            page.get_by_role("button", name=language).click()
+            page.get_by_role("heading", level=1).wait_for()
+    finally:
+        context.close()
