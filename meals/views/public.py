@@ -3,7 +3,6 @@
 import hashlib
 from datetime import datetime, timedelta
 
-from django.contrib import messages
 from django.core.cache import caches
 from django.db.models import Min, Prefetch
 from django.shortcuts import get_object_or_404
@@ -12,8 +11,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from cantine.changes import KeyedCache, change_counters
-from meals.cached_pages import CSRF_PLACEHOLDER, page_parts, page_response
+from cantine.changes import KeyedCache
+from meals.cached_pages import CSRF_PLACEHOLDER, page_key, page_parts, page_response
 from meals.models import ALLERGENS, DIET_LABELS, Meal, SeatBlock, Shift
 
 ALLERGEN_LABELS = dict(ALLERGENS)
@@ -77,27 +76,16 @@ def _card(row: dict, shifts: list[tuple], now) -> str:
 _public_pages = KeyedCache(size=256)
 
 
-def _kept_page(request, *what, now):
-    """(key, kept bytes or None). The key is None when the page must not be kept (a flash message)."""
-    version = change_counters().get("meals")
-    if version is None or len(messages.get_messages(request)) > 0:
-        return None, None
-    user = request.user
-    permissions = frozenset(user.get_all_permissions()) if user.is_authenticated else None
-    key = (*what, version, get_language(), user.pk, permissions)
-    kept = _public_pages.get(key, now=now)
-    return key, kept[0] if kept else None
-
-
 def upcoming(request):
     """The next two weeks. Kept whole until a meal, shift, booking or seat block changes, or the clock does.
 
     Rebuilt, each card is rendered once per version of its rows (two queries of plain values).
     """
     now = timezone.now()
-    key, kept = _kept_page(request, "upcoming", now=now)
+    key = page_key(request, "meals", "upcoming")
+    kept = _public_pages.get(key, now=now) if key else None
     if kept is not None:
-        return page_response(request, kept)
+        return page_response(request, kept[0])
     rows = list(
         Meal.objects.upcoming(now=now, days=UPCOMING_DAYS).order_by("starts_at").values(*CARD_FIELDS, "held_seats")
     )
@@ -163,9 +151,10 @@ def meal_page_context(meal: Meal, *, request, form=None) -> dict:
 def meal_detail(request, pk: int):
     """One meal and its booking form; kept whole like the next meals (each response with its own CSRF token)."""
     now = timezone.now()
-    key, kept = _kept_page(request, "meal", pk, now=now)
+    key = page_key(request, "meals", "meal", pk)
+    kept = _public_pages.get(key, now=now) if key else None
     if kept is not None:
-        return page_response(request, kept)
+        return page_response(request, kept[0])
     meal = get_object_or_404(Meal.objects.with_held_seats().prefetch_related(_helping_shifts()), pk=pk)
     context = meal_page_context(meal, request=request) | {"csrf_token": CSRF_PLACEHOLDER}
     parts = page_parts(render_to_string("meals/meal.html", context, request=request))

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from meals.board import BOARD_DAYS, board_cache, board_meals, board_version
-from meals.cached_pages import CSRF_PLACEHOLDER, page_parts, page_response
+from meals.cached_pages import CSRF_PLACEHOLDER, page_key, page_parts, page_response
 from meals.calendar import member_calendar
 from meals.forms.shifts import AssignVolunteerForm, ShiftTemplateForm
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
@@ -94,10 +94,8 @@ def board(request):
     version = board_version()
     needing_only = request.GET.get("besoin") == "1"
     fragment_key = ("fragment", version, request.user.pk, needing_only, get_language())
-    page_key = ("page", *fragment_key, request.get_full_path(), frozenset(request.user.get_all_permissions()))
-    # A flash message (right after a claim) makes the page one of a kind: not cached.
-    cacheable = version is not None and len(messages.get_messages(request)) == 0
-    cached_page = board_cache.get(page_key, now=now) if cacheable else None
+    key = page_key(request, "board", request.get_full_path())
+    cached_page = board_cache.get(key, now=now) if key else None
     if cached_page is not None:
         parts = cached_page[0]
     else:
@@ -118,9 +116,9 @@ def board(request):
             request=request,
         )
         parts = page_parts(page)
-        if cacheable:
+        if key is not None:
             # The page lives exactly as long as the board inside it.
-            board_cache.put(page_key, parts, valid_until=valid_until)
+            board_cache.put(key, parts, valid_until=valid_until)
     return page_response(request, parts)
 
 

@@ -162,18 +162,26 @@ def test_editing_one_meal_moves_its_shifts_with_it(client, coordinator, meal):
     assert cooking.starts_at == meal.starts_at - timedelta(hours=3)
 
 
-@pytest.mark.django_db
-def test_editing_all_future_meals_of_a_series_leaves_past_ones(coordinator):
-    times = planning.MealTimes(time(9, 30), time(12, 30), time(14, 30), 7, time(10, 0))
+LUNCH = planning.MealTimes(time(9, 30), time(12, 30), time(14, 30), 7, time(10, 0))
+
+
+def daily_lunches(first: int, last: int, **extra):
+    """A series « Midi » every day from today + ``first`` to today + ``last`` days: 30 places, « Soupe »."""
     today = timezone.localdate()
-    series = planning.series_create(
+    return planning.series_create(
         title="Midi",
         weekdays=list(range(7)),
-        starts_on=today - timedelta(days=3),
-        ends_on=today + timedelta(days=3),
-        times=times,
+        starts_on=today + timedelta(days=first),
+        ends_on=today + timedelta(days=last),
+        times=LUNCH,
         values={"capacity": 30, "main": "Soupe"},
+        **extra,
     )
+
+
+@pytest.mark.django_db
+def test_editing_all_future_meals_of_a_series_leaves_past_ones(coordinator):
+    series = daily_lunches(-3, 3)
     now = timezone.now()
     # Today's lunch is still to come before 12:30 and already past after it.
     future = series.meals.filter(starts_at__gte=now).count()
@@ -186,16 +194,7 @@ def test_editing_all_future_meals_of_a_series_leaves_past_ones(coordinator):
 
 @pytest.mark.django_db
 def test_series_edit_refuses_when_one_future_meal_has_more_booked(coordinator):
-    times = planning.MealTimes(time(9, 30), time(12, 30), time(14, 30), 7, time(10, 0))
-    today = timezone.localdate()
-    series = planning.series_create(
-        title="Midi",
-        weekdays=list(range(7)),
-        starts_on=today + timedelta(days=1),
-        ends_on=today + timedelta(days=3),
-        times=times,
-        values={"capacity": 30, "main": "Soupe"},
-    )
+    series = daily_lunches(1, 3)
     book(series.meals.order_by("starts_at").last(), 8, name="B", phone="0600000000")
     with pytest.raises(planning.CapacityBelowBooked):
         planning.series_update_future(series=series, values={"capacity": 5, "main": "Riz"})
@@ -256,16 +255,7 @@ def test_planning_list_query_count_is_flat(client, coordinator, make_meal, djang
 
 @pytest.mark.django_db
 def test_editing_all_future_meals_of_a_series_through_the_page(client, coordinator):
-    times = planning.MealTimes(time(9, 30), time(12, 30), time(14, 30), 7, time(10, 0))
-    today = timezone.localdate()
-    series = planning.series_create(
-        title="Midi",
-        weekdays=list(range(7)),
-        starts_on=today + timedelta(days=1),
-        ends_on=today + timedelta(days=4),
-        times=times,
-        values={"capacity": 30, "main": "Soupe"},
-    )
+    series = daily_lunches(1, 4)
     first = series.meals.order_by("starts_at").first()
     client.force_login(coordinator)
     day = timezone.localtime(first.starts_at).date()
@@ -311,17 +301,9 @@ def test_series_with_weekday_lunches_and_a_friday_dinner_across_the_october_chan
 
 @pytest.mark.django_db
 def test_editing_the_future_lunches_of_a_series_leaves_its_dinners_alone(client, coordinator):
-    times = planning.MealTimes(time(9, 30), time(12, 30), time(14, 30), 7, time(10, 0))
     dinner_times = planning.MealTimes(time(17, 0), time(19, 30), time(21, 30), 7, time(10, 0))
-    today = timezone.localdate()
-    series = planning.series_create(
-        title="Midi",
-        weekdays=list(range(7)),
-        starts_on=today + timedelta(days=1),
-        ends_on=today + timedelta(days=3),
-        times=times,
-        values={"capacity": 30, "main": "Soupe"},
-        dinner=planning.SeriesDinner(weekdays=list(range(7)), times=dinner_times, title="Soir"),
+    series = daily_lunches(
+        1, 3, dinner=planning.SeriesDinner(weekdays=list(range(7)), times=dinner_times, title="Soir")
     )
     lunch = series.meals.filter(title="Midi").order_by("starts_at").first()
     client.force_login(coordinator)
