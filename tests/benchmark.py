@@ -6,10 +6,14 @@ It builds a busy year (``seed_demo --scale year``) in PostgreSQL when
 ``DATABASE_URL`` is set (in a fresh database ``<name>_bench`` next to it), else
 in a temporary SQLite file; serves the app with gunicorn (2 sync workers,
 ``DEBUG=0 HTTPS=off BOOKING_RATE_LIMIT=off``) on 127.0.0.1 only; then loads
-each key page with 8 concurrent keep-alive clients for a bounded time and
-measures requests/s, p50/p95/p99 latency and each worker's peak memory. In the
-same run it measures a bare Django view under the same settings and
-middleware (``tests/bench/urls.py``): the ceiling every page is compared with.
+each key page with ``wrk`` (a native load generator, Debian's ``wrk``
+package: Python threads on the same two cores would measure themselves) on 8
+keep-alive connections for a bounded time, and measures requests/s,
+p50/p95/p99 latency, the workers' CPU time per request, the generator's own CPU
+share and each worker's peak memory. In the same run it measures a bare Django
+view under the same settings and middleware (``tests/bench/urls.py``), just
+before each page: the ceiling every page is compared with; and the bare view
+with twice the connections, to show the generator is not the limit.
 Pages whose URL does not exist yet are reported as "not available yet".
 
 Not collected by pytest (its name does not start with ``test_``).
@@ -28,9 +32,8 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
@@ -55,7 +58,12 @@ class Result:
     requests: int = 0
     errors: int = 0
     seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)
+    p50_ms: float = 0.0
+    p95_ms: float = 0.0
+    p99_ms: float = 0.0
+    # wrk's own CPU time over the run, as a share of all the machine's cores.
+    generator_cpu: float = 0.0
+    connections: int = 0
     unavailable: str = ""
     # Every request sent, warm-up included (for the CPU time per request).
     sent: int = 0
@@ -71,11 +79,8 @@ class Result:
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
 
-    def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return 0.0
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+    def percentile(self, p: int) -> float:
+        return {50: self.p50_ms, 95: self.p95_ms, 99: self.p99_ms}[p]
 
 
 # --- Environment and data ----------------------------------------------------
@@ -334,6 +339,72 @@ def log_in(port: int, email: str, password: str) -> str:
     return f"csrftoken={csrf_cookie}; sessionid={session.group(1)}"
 
 
+WRK_REPORT = r"""
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("CANTINE-WRK %d %d %d %d %.0f %.0f %.0f\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+# A POST script: every request carries the CSRF token of its form and a fresh one-time key
+# (the form's own key with its tail replaced by the thread's number and a counter, so it keeps
+# its alphabet and length), and a fresh email for bookings.
+WRK_POST = r"""
+local threads = {}
+setup = function(thread)
+  table.insert(threads, thread)
+  thread:set("thread_number", #threads)
+end
+local counter = 0
+request = function()
+  counter = counter + 1
+  local unique = string.format("%02d%08d", thread_number, counter)
+  local body = BODY:gsub("{unique}", unique)
+  if KEY_FIELD ~= "" then
+    body = body .. "&" .. KEY_FIELD .. "=" .. KEY_PREFIX .. unique
+  end
+  return wrk.format("POST", PATH, {["Content-Type"] = "application/x-www-form-urlencoded",
+                                   ["Cookie"] = COOKIE}, body)
+end
+"""
+
+# The names a one-time key field may have in a form (DESIGN.md: every state-changing form carries one).
+KEY_FIELDS = {"key", "idempotency_key", "form_key", "once", "submission_key"}
+
+
+def lua_string(value: str) -> str:
+    return "[==[" + value + "]==]"
+
+
+@dataclass
+class Post:
+    """What a POST benchmark sends: the form's URL, its body with ``{unique}`` in it, the cookie."""
+
+    path: str
+    body: str
+    cookie: str
+    key_field: str = ""
+    key_prefix: str = ""
+
+
+def wrk_script(workdir: Path, post: Post | None) -> Path:
+    script = workdir / f"wrk-{secrets.token_hex(4)}.lua"
+    text = WRK_REPORT
+    if post:
+        values = {
+            "PATH": post.path,
+            "BODY": post.body,
+            "COOKIE": post.cookie,
+            "KEY_FIELD": post.key_field,
+            "KEY_PREFIX": post.key_prefix,
+        }
+        text = "".join(f"{name} = {lua_string(value)}\n" for name, value in values.items()) + WRK_POST + text
+    script.write_text(text)
+    return script
+
+
 def load(
     port: int,
     result: Result,
@@ -342,89 +413,76 @@ def load(
     cookie: str = "",
     clients: int,
     seconds: float,
-    expect: int = 200,
-    make_request=None,
+    workdir: Path,
+    post: Post | None = None,
 ) -> Result:
-    """``clients`` threads hammer ``path`` for ``seconds`` (after a one-second warm-up)."""
-    stop_at = 0.0
-    start = threading.Barrier(clients + 1)
-    lock = threading.Lock()
+    """wrk keeps ``clients`` keep-alive connections busy on ``path`` for ``seconds`` (after a 1 s warm-up).
 
-    def client(number: int) -> None:
-        connection = http.client.HTTPConnection(HOST, port, timeout=30)
-        prepared = make_request(connection, number) if make_request else None
-        headers = {"Cookie": cookie} if cookie else {}
-        latencies, errors, count = [], 0, 0
-        start.wait()
-        warm_until = time.perf_counter() + 1.0
-        while True:
-            began = time.perf_counter()
-            if began >= stop_at:
-                break
-            try:
-                if prepared:
-                    method, url, body, request_headers = prepared(count)
-                    connection.request(method, url, body=body, headers=request_headers)
-                else:
-                    connection.request("GET", path, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == expect
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                ok = False
-            count += 1
-            if began >= warm_until:
-                latencies.append(time.perf_counter() - began)
-                errors += not ok
-        connection.close()
-        with lock:
-            result.latencies.extend(latencies)
-            result.errors += errors
-            result.requests += len(latencies)
-            result.sent += count
-
-    threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
-    for thread in threads:
-        thread.start()
-    stop_at = time.perf_counter() + 1.0 + seconds
-    start.wait()
-    for thread in threads:
-        thread.join()
-    result.seconds = seconds
+    A native generator, so that the figure is the server's and not the generator's: Python threads
+    under the GIL top out near 1,000 req/s on these cores. Its own CPU share is recorded, to show it.
+    """
+    script = wrk_script(workdir, post)
+    url = f"http://{HOST}:{port}{path}"
+    threads = str(max(1, min(2, clients)))
+    headers = ["-H", f"Cookie: {cookie}"] if cookie and not post else []
+    for duration, measured in ((1.0, False), (seconds, True)):
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            ["wrk", "-t", threads, "-c", str(clients), "-d", f"{max(duration, 1):.0f}s", "--timeout", "10s",
+             "-s", str(script), *headers, url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        output = process.stdout.read()
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - started
+        line = next((line for line in output.splitlines() if line.startswith("CANTINE-WRK")), None)
+        if process.returncode != 0 or line is None:
+            sys.exit(f"wrk failed on {path}:\n{output}")
+        if not measured:
+            continue
+        requests, duration_us, socket_errors, status_errors, p50, p95, p99 = (float(v) for v in line.split()[1:])
+        result.requests = result.sent = int(requests)
+        result.seconds = duration_us / 1e6
+        result.errors = int(socket_errors + status_errors)
+        result.p50_ms, result.p95_ms, result.p99_ms = p50 / 1000, p95 / 1000, p99 / 1000
+        result.generator_cpu = (usage.ru_utime + usage.ru_stime) / wall / (os.cpu_count() or 1)
+    script.unlink()
     return result
 
 
-def booking_requests(port: int, meal_pk: int):
-    """Each client fetches the meal page once (CSRF cookie and token), then books with a new email each time."""
-    path = f"/repas/{meal_pk}/"
+def hidden_fields(form_html: str) -> dict[str, str]:
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", form_html):
+        if 'type="hidden"' in tag:
+            name = re.search(r'name="([^"]+)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            if name:
+                fields[name.group(1)] = value.group(1) if value else ""
+    return fields
 
-    def prepare(connection: http.client.HTTPConnection, number: int):
-        connection.request("GET", path)
-        response = connection.getresponse()
-        page = response.read().decode()
-        cookie = re.search(r"csrftoken=([^;]+)", cookies_of(response)).group(1)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        action = re.search(r'<form[^>]*action="([^"]*reserver/)"', page)
-        url = action.group(1) if action else f"{path}reserver/"
-        run = secrets.token_hex(3)
 
-        def request(count: int):
-            body = urlencode(
-                {
-                    "csrfmiddlewaretoken": token,
-                    "name": f"Convive {number}-{count}",
-                    "email": f"banc-{run}-{number}-{count}@exemple.test",
-                    "phone": "",
-                    "party_size": "1",
-                }
-            )
-            headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={cookie}"}
-            return "POST", url, body, headers
-
-        return request
-
-    return prepare
+def form_post(port: int, page: str, action: str, cookie: str, fields: dict[str, str]) -> Post:
+    """Fetch ``page`` and take its form that posts to ``action``: CSRF token, one-time key, plus ``fields``."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    connection.request("GET", page, headers={"Cookie": cookie} if cookie else {})
+    response = connection.getresponse()
+    html = response.read().decode()
+    connection.close()
+    new_csrf = re.search(r"csrftoken=([^;]+)", cookies_of(response))
+    if new_csrf:
+        kept = [part for part in cookie.split("; ") if part and not part.startswith("csrftoken=")]
+        cookie = "; ".join([f"csrftoken={new_csrf.group(1)}", *kept])
+    match = re.search(r'<form[^>]*action="' + re.escape(action) + r'"[^>]*>(.*?)</form>', html, re.S)
+    if not match:
+        sys.exit(f"no form posting to {action} on {page}")
+    hidden = hidden_fields(match.group(1))
+    key_field = next((name for name in hidden if name in KEY_FIELDS), "")
+    key = hidden.pop(key_field, "")
+    body = urlencode({**hidden, **fields}).replace("%7Bunique%7D", "{unique}")
+    return Post(path=action, body=body, cookie=cookie, key_field=key_field, key_prefix=key[: max(len(key) - 10, 0)])
 
 
 # --- Report ------------------------------------------------------------------
@@ -462,21 +520,37 @@ def machine_info(database_url: str) -> dict[str, str]:
     }
 
 
+# The targets (issues 8 and 20), by line: what each is held to.
+RATIO_TARGETS = {"upcoming meals (/)", "meal page"}
+P99_TARGETS = {"door desk": TARGET_P99_MS, "year report": TARGET_YEAR_REPORT_P99_MS}
+RPS_TARGETS = {"shift board, 200 shifts": TARGET_BOARD_200_RPS}
+
+
 def verdict(result: Result) -> str:
+    """✅, ❌ with what is missed and by how much, or "—" for a line that has no target."""
     if result.unavailable:
         return "—"
-    misses = []
-    ratio = result.rps / result.ceiling if result.ceiling else 0
-    if result.name != "bare view (ceiling)" and ratio < TARGET_RATIO:
-        misses.append(f"ratio < {TARGET_RATIO}")
-    limit = TARGET_YEAR_REPORT_P99_MS if result.name == "year report" else TARGET_P99_MS
-    if result.percentile(99) >= limit:
-        misses.append(f"p99 ≥ {limit:.0f} ms")
-    if result.name == "shift board, 200 shifts" and result.rps < TARGET_BOARD_200_RPS:
-        misses.append(f"< {TARGET_BOARD_200_RPS:.0f} req/s")
+    misses, held = [], False
+    if result.name in RATIO_TARGETS:
+        held = True
+        ratio = result.rps / result.ceiling if result.ceiling else 0
+        if ratio < TARGET_RATIO:
+            misses.append(f"{ratio:.2f} × < {TARGET_RATIO} × (short by {1 - ratio / TARGET_RATIO:.0%})")
+    if result.name in P99_TARGETS:
+        held = True
+        limit = P99_TARGETS[result.name]
+        if result.p99_ms >= limit:
+            misses.append(f"p99 {result.p99_ms:.0f} ms ≥ {limit:.0f} ms (over by {result.p99_ms / limit - 1:.0%})")
+    if result.name in RPS_TARGETS:
+        held = True
+        target = RPS_TARGETS[result.name]
+        if result.rps < target:
+            misses.append(f"{result.rps:.0f} < {target:.0f} req/s (short by {1 - result.rps / target:.0%})")
     if result.errors:
         misses.append(f"{result.errors} errors")
-    return "✅" if not misses else "❌ " + ", ".join(misses)
+    if misses:
+        return "❌ " + "; ".join(misses)
+    return "✅" if held else "—"
 
 
 def write_markdown(path: Path, *, results, memory, info, clients, seconds, seed_seconds, counts) -> str:
@@ -485,26 +559,29 @@ def write_markdown(path: Path, *, results, memory, info, clients, seconds, seed_
         "",
         "Produced by `.venv/bin/python tests/benchmark.py` (see the README). A year of data",
         f"(`seed_demo --scale year`: {counts}; built in {seed_seconds:.0f} s), gunicorn with "
-        f"{len(memory)} sync workers, `DEBUG=0 HTTPS=off BOOKING_RATE_LIMIT=off`, {clients} concurrent "
-        f"clients on 127.0.0.1 for {seconds:.0f} s per line (after a 1 s warm-up).",
+        f"{len(memory)} sync workers, `DEBUG=0 HTTPS=off BOOKING_RATE_LIMIT=off`, loaded by `wrk` "
+        f"(a native load generator, 2 threads) with {clients} keep-alive connections on 127.0.0.1 for "
+        f"{seconds:.0f} s per line (after a 1 s warm-up); POSTs through a `wrk` Lua script that sends "
+        "each request with its form's CSRF token and a fresh one-time key.",
         "",
         f"Machine: {info['cpus']} × {info['cpu']}; {info['os']}; Python {info['python']}, "
         f"Django {info['django']}, {info['database']}; load average (1 min) {info['load_start']} at the start, "
         f"{info['load']} at the end; {info['date']}.",
         "",
-        "| page | data | queries | req/s | p50 ms | p95 ms | p99 ms | ceiling req/s | × ceiling "
-        "| worker CPU ms/req | targets |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| page | data | connections | queries | req/s | p50 ms | p95 ms | p99 ms | ceiling req/s | × ceiling "
+        "| worker CPU ms/req | generator CPU | targets |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for result in results:
         if result.unavailable:
-            lines.append(f"| {result.name} | {result.detail} | | {result.unavailable} | | | | | | | — |")
+            lines.append(f"| {result.name} | {result.detail} | | | {result.unavailable} | | | | | | | | — |")
             continue
         lines.append(
-            f"| {result.name} | {result.detail} | {'' if result.queries is None else result.queries} | "
-            f"{result.rps:.0f} | {result.percentile(50):.1f} | "
-            f"{result.percentile(95):.1f} | {result.percentile(99):.1f} | {result.ceiling:.0f} | "
-            f"{result.rps / result.ceiling:.2f} | {result.cpu_ms:.1f} | {verdict(result)} |"
+            f"| {result.name} | {result.detail} | {result.connections} | "
+            f"{'' if result.queries is None else result.queries} | {result.rps:.0f} | {result.p50_ms:.1f} | "
+            f"{result.p95_ms:.1f} | {result.p99_ms:.1f} | {result.ceiling:.0f} | "
+            f"{result.rps / result.ceiling:.2f} | {result.cpu_ms:.1f} | {result.generator_cpu:.0%} | "
+            f"{verdict(result)} |"
         )
     lines += [
         "",
@@ -512,18 +589,21 @@ def write_markdown(path: Path, *, results, memory, info, clients, seconds, seed_
         + ", ".join(f"{mb:.0f} MB" for mb in memory)
         + (" ✅" if memory and max(memory) < TARGET_RSS_MB else f" ❌ (target < {TARGET_RSS_MB:.0f} MB)"),
         "",
-        f"Targets: every page ≥ {TARGET_RATIO} × the ceiling (the bare view under the same settings and "
-        "middleware, measured for half as long just before each page, so that a change in the machine's "
-        f"load hits both alike); p99 < {TARGET_P99_MS:.0f} ms (the year report: < "
-        f"{TARGET_YEAR_REPORT_P99_MS:.0f} ms); the 200-shift board ≥ {TARGET_BOARD_200_RPS:.0f} req/s "
-        f"(100 × the 3.3 req/s of a popular volunteer tool); < {TARGET_RSS_MB:.0f} MB per worker.",
+        f"Targets: `/` and the meal page ≥ {TARGET_RATIO} × the ceiling (the bare view under the same "
+        "settings and middleware, measured for half as long just before each page, so that a change in the "
+        f"machine's load hits both alike); the door desk with 150 bookings p99 < {TARGET_P99_MS:.0f} ms; the "
+        f"year report p99 < {TARGET_YEAR_REPORT_P99_MS:.0f} ms; the 200-shift board ≥ "
+        f"{TARGET_BOARD_200_RPS:.0f} req/s (100 × the 3.3 req/s of a popular volunteer tool); < "
+        f"{TARGET_RSS_MB:.0f} MB per worker. Lines marked — have no target and are shown for reference.",
         "",
-        "Queries: the SQL statements of one request once the process is warm (its first request also "
-        "reads the user and their permissions, kept afterwards under the accounts change counter).",
+        "Queries: the SQL statements of one request once the process is warm, counted in-process with "
+        "Django's test client.",
         "",
-        "Worker CPU ms/req is the gunicorn workers' own CPU time (user + system) per request, warm-up "
-        "included; it does not depend on what else runs on the machine, and 1000 × cores ÷ it bounds the "
-        "req/s of dedicated cores (the database's own CPU and the load generator's come on top).",
+        "Worker CPU ms/req is the gunicorn workers' own CPU time (user + system) per request; it does not "
+        "depend on what else runs on the machine, and 1000 × cores ÷ it bounds the req/s of dedicated "
+        "cores (the database's own CPU and the load generator's come on top). Generator CPU is wrk's own "
+        "CPU time as a share of all the machine's cores during the line: the bare view's figure with twice "
+        "the connections shows whether the generator, not the server, was the limit.",
         "",
     ]
     generated = "\n".join(lines)
@@ -547,6 +627,8 @@ def main() -> None:
         "--only", default="", help="measure only the pages whose name contains this text (with --output elsewhere)"
     )
     args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("The benchmark needs wrk, a native load generator: apt-get install wrk")
 
     workdir = Path(tempfile.mkdtemp(prefix="cantine-bench-"))
     database_url = os.environ.get("DATABASE_URL", "")
@@ -576,8 +658,10 @@ def main() -> None:
         volunteer = log_in(port, "benevole@cantine.test", "cantine-demo-2026")
         coordinator = log_in(port, "coordination@cantine.test", "cantine-demo-2026")
 
-        def measure(name, detail, url_name, *, kwargs=None, query=None, cookie="", expect=200, make_request=None):
-            result = Result(name, detail)
+        def measure(name, detail, url_name, *, kwargs=None, query=None, cookie="", expect=200, post=None, clients=None):
+            """Load one page (or the bare view when ``url_name`` is None); ``post`` builds the POST to send."""
+            clients = clients or args.clients
+            result = Result(name, detail, connections=clients)
             if args.only and url_name and args.only not in name:
                 return result
             try:
@@ -589,7 +673,8 @@ def main() -> None:
                 return result
             if query:
                 path += "?" + urlencode(query)
-            if make_request is None:
+            posting = post(path) if post else None
+            if posting is None:
                 probe = http.client.HTTPConnection(HOST, port, timeout=30)
                 probe.request("GET", path, headers={"Cookie": cookie} if cookie else {})
                 status = probe.getresponse().status
@@ -601,35 +686,46 @@ def main() -> None:
                     return result
             if url_name:
                 ceiling = Result("bare view", "")
-                load(port, ceiling, path="/__bare__/", clients=args.clients, seconds=max(2.0, args.seconds / 2))
+                seconds = max(2.0, args.seconds / 2)
+                load(port, ceiling, path="/__bare__/", clients=clients, seconds=seconds, workdir=workdir)
                 result.ceiling = ceiling.rps
-            if url_name and make_request is None:
+            if url_name and posting is None:
                 result.queries = count_queries(path, cookie)
             workers = worker_pids(server.pid)
             cpu_before = cpu_seconds(workers)
             load(
-                port,
-                result,
-                path=path,
-                cookie=cookie,
-                clients=args.clients,
-                seconds=args.seconds,
-                expect=expect,
-                make_request=make_request,
-            )
+                port, result, path=path, cookie=cookie, clients=clients, seconds=args.seconds, post=posting,
+                workdir=workdir,
+            )  # fmt: skip
             result.cpu_ms = (cpu_seconds(workers) - cpu_before) * 1000 / max(result.sent, 1)
             result.ceiling = result.ceiling or result.rps
             results.append(result)
             print(
-                f"  {name}: {result.rps:.0f} req/s (ceiling {result.ceiling:.0f}), p50 {result.percentile(50):.1f} ms, "
-                f"p99 {result.percentile(99):.1f} ms, {result.cpu_ms:.1f} ms CPU/req, {result.errors} errors",
+                f"  {name}: {result.rps:.0f} req/s (ceiling {result.ceiling:.0f}), p50 {result.p50_ms:.1f} ms, "
+                f"p99 {result.p99_ms:.1f} ms, {result.cpu_ms:.1f} ms CPU/req, generator {result.generator_cpu:.0%} "
+                f"of the CPU, {result.errors} errors",
                 flush=True,
             )
             return result
 
+        def booking_post(path):
+            return form_post(
+                port,
+                reverse("meals:meal", kwargs={"pk": scenario.booking_meal}),
+                path,
+                "",
+                {"name": "Convive {unique}", "email": "banc-{unique}@exemple.test", "phone": "", "party_size": "1"},
+            )
+
+        def contribution_post(path):
+            door = reverse("meals:door", kwargs={"pk": scenario.door_meal})
+            return form_post(port, door, path, coordinator, {"amount": "5.50", "method": "cash"})
+
         load_start = f"{os.getloadavg()[0]:.1f}"
         print(f"measuring… (load average {load_start})", flush=True)
+        # The generator is not the limit when the bare view's figure does not move with more connections.
         measure("bare view (ceiling)", "no query, start of run", None)
+        measure("bare view, 2 × the connections", "no query", None, clients=2 * args.clients)
         measure("upcoming meals (/)", "next 2 weeks", "meals:upcoming")
         measure("meal page", "booking form", "meals:meal", kwargs={"pk": scenario.upcoming_meal})
         measure(
@@ -646,8 +742,14 @@ def main() -> None:
             "new booking each time",
             "meals:book",
             kwargs={"pk": scenario.booking_meal},
-            expect=302,
-            make_request=booking_requests(port, scenario.booking_meal),
+            post=booking_post,
+        )
+        measure(
+            "door contribution POST",
+            "5,50 € cash, new key each time",
+            "meals:record_contribution",
+            kwargs={"pk": scenario.door_meal},
+            post=contribution_post,
         )
         for shifts in (10, 200):
             made = prepare_board(rng, shifts)
