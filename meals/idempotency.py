@@ -140,7 +140,7 @@ def claim(key: str, kind: str, model=None):
     """Take ``key`` for a ``kind`` of change; call it inside the transaction, after the first lock.
 
     None: a first submission (or no key), go on and ``keep()`` the result.
-    Otherwise the first submission's result: its ``model`` row (with
+    Otherwise the first submission's result: its ``model`` row (marked
     ``replayed = True``), or the number it kept when ``model`` is None.
     """
     from meals.models import FormKey
@@ -156,10 +156,21 @@ def claim(key: str, kind: str, model=None):
         return None
     if model is None:
         return row.result
-    first = model.objects.filter(pk=row.result).first()
-    if first is not None:
-        first.replayed = True
+    # The row may be gone since (a released sign-up): a stand-in with its pk still says « done ».
+    first = model.objects.filter(pk=row.result).first() or model(pk=row.result)
+    first.replayed = True
     return first
+
+
+def answered(key: str, kind: str) -> bool:
+    """Whether a first submission under ``key`` already made its change (a plain read, outside any lock).
+
+    For a view whose form checks the database (a formset's unique rows): a
+    replay is answered before the form refuses what its first submission wrote.
+    """
+    from meals.models import FormKey
+
+    return bool(key) and FormKey.objects.filter(key=key, kind=kind, result__isnull=False).exists()
 
 
 def keep(key: str, kind: str, result):

@@ -429,6 +429,90 @@ def test_every_planning_form_carries_a_key(coordinator_client, meal, page):
         assert KEY.match(dict(form["fields"]).get("form_key", "")), (page, form["action"])
 
 
+# --- Volunteers' shifts ------------------------------------------------------------------
+
+
+@pytest.fixture
+def volunteer_client(client, volunteer):
+    client.force_login(volunteer)
+    return client
+
+
+def test_a_shift_claim_replayed_after_its_release_does_not_claim_again(volunteer_client, make_meal, volunteer):
+    shift = make_meal(day=timezone.localdate() + timedelta(days=5)).shifts.get(role="dishes")
+    board = reverse("meals:shifts")
+    claim, release = (reverse(f"meals:{name}_shift", args=[shift.pk]) for name in ("claim", "release"))
+    data = rendered_form(volunteer_client, board, claim)
+    first = answer(volunteer_client.post(claim, data))
+    volunteer_client.post(release, rendered_form(volunteer_client, board, release))
+    assert answer(volunteer_client.post(claim, data)) == first
+    assert not ShiftSignup.objects.filter(shift=shift).exists()
+
+
+def test_a_shift_release_replayed_after_a_new_claim_does_not_release_it(volunteer_client, make_meal, volunteer):
+    shift = make_meal(day=timezone.localdate() + timedelta(days=5)).shifts.get(role="dishes")
+    board = reverse("meals:shifts")
+    claim, release = (reverse(f"meals:{name}_shift", args=[shift.pk]) for name in ("claim", "release"))
+    volunteer_client.post(claim, rendered_form(volunteer_client, board, claim))
+    data = rendered_form(volunteer_client, board, release)
+    volunteer_client.post(release, data)
+    volunteer_client.post(claim, rendered_form(volunteer_client, board, claim))
+    volunteer_client.post(release, data)
+    assert ShiftSignup.objects.filter(shift=shift, member=volunteer.member).count() == 1
+    shift.refresh_from_db()
+    assert shift.taken == 1
+
+
+def test_every_render_of_the_kept_shift_board_has_its_own_keys(volunteer_client, make_meal):
+    make_meal(day=timezone.localdate() + timedelta(days=5))
+    pages = [volunteer_client.get(reverse("meals:shifts")).content.decode() for _ in range(2)]
+    keys = [dict(form["fields"]).get("form_key", "") for page in pages for form in Forms(page).post_forms()]
+    keys = [key for key in keys if key]
+    assert len(keys) == 2 * 3 and all(KEY.match(key) for key in keys)
+    assert len(set(keys)) == len(keys)
+
+
+# --- The keys themselves ------------------------------------------------------------
+
+
+def test_keys_are_put_in_html_pages_only():
+    from django.http import HttpResponse, JsonResponse
+
+    from meals.idempotency import PLACEHOLDER, FormKeyMiddleware
+
+    html = HttpResponse(f"<p>{PLACEHOLDER}</p><p>{PLACEHOLDER}</p>")
+    filled = FormKeyMiddleware(lambda request: html)(None).content.decode()
+    first, second = re.findall(r"<p>([^<]*)</p>", filled)
+    assert KEY.match(first) and KEY.match(second) and first != second
+    data = JsonResponse({"text": PLACEHOLDER})
+    assert PLACEHOLDER.encode() not in FormKeyMiddleware(lambda request: data)(None).content  # JSON escapes NUL
+    text = HttpResponse(PLACEHOLDER, content_type="text/plain")
+    assert FormKeyMiddleware(lambda request: text)(None).content == PLACEHOLDER.encode()
+
+
+def test_keys_older_than_a_week_are_forgotten_by_the_daily_command(coordinator_client, meal):
+    import io
+
+    from django.core.management import call_command
+
+    from meals.models import FormKey
+
+    url = reverse("meals:record_contribution", args=[meal.pk])
+    coordinator_client.post(url, rendered_form(coordinator_client, desk(meal), url, amount="5"))
+    FormKey.objects.create(key="o" * 22, kind="contribution", created_at=timezone.now() - timedelta(days=8))
+    output = io.StringIO()
+    call_command("send_reminders", stdout=output)
+    assert "Old form keys forgotten: 1" in output.getvalue()
+    assert list(FormKey.objects.values_list("kind", flat=True)) == ["contribution"]
+
+
+def test_a_key_is_claimed_only_inside_the_transaction_of_its_change(transactional_db):
+    from meals.idempotency import claim
+
+    with pytest.raises(RuntimeError):
+        claim("k" * 22, "contribution")
+
+
 # --- Real parallel requests ------------------------------------------------------------
 
 
@@ -573,7 +657,6 @@ def test_five_parallel_posts_of_one_contribution_form_make_one_row_on_sqlite_wit
         action = f"/accueil/repas/{meal_pk}/participation/"
         form = Forms(page).one(action)
         fields = [*form["fields"], ("amount", "5")]  # the one-tap « 5 € » button
-        assert KEY.match(dict(form["fields"]).get("form_key", "")), form
         data = urllib.parse.urlencode(fields).encode()
         barrier = threading.Barrier(5)
 
