@@ -251,10 +251,8 @@ def test_every_form_of_the_door_desk_carries_its_own_key(coordinator_client, mea
     assert all(KEY.match(key) for key in keys[0] + keys[1]), keys
     # Every form of every render its own key, also those of the guests' rows kept in the cache.
     assert len(set(keys[0] + keys[1])) == len(keys[0]) + len(keys[1])
-    closed = coordinator_client.post(
-        reverse("meals:door_till_close", args=[meal.pk]),
-        rendered_form(coordinator_client, desk(meal), reverse("meals:door_till_close", args=[meal.pk]), counted_cash="5"),
-    )
+    close = reverse("meals:door_till_close", args=[meal.pk])
+    closed = coordinator_client.post(close, rendered_form(coordinator_client, desk(meal), close, counted_cash="5"))
     assert closed.status_code == 302
     reopen = Forms(coordinator_client.get(desk(meal)).content.decode()).one(
         reverse("meals:door_till_reopen", args=[meal.pk])
@@ -423,7 +421,8 @@ def test_putting_a_volunteer_on_a_shift_posted_twice_answers_the_same(coordinato
 def test_every_planning_form_carries_a_key(coordinator_client, meal, page):
     with_meal = {"meals:planning_edit", "meals:planning_cancel", "meals:planning_seat_block", "meals:book_on_behalf"}
     url = reverse(page, args=[meal.pk] if page in with_meal else [])
-    forms = [form for form in Forms(coordinator_client.get(url).content.decode()).post_forms() if not form["action"].endswith(("/setlang/", "/logout/"))]
+    forms = Forms(coordinator_client.get(url).content.decode()).post_forms()
+    forms = [form for form in forms if not form["action"].endswith(("/setlang/", "/logout/"))]
     assert forms
     for form in forms:
         assert KEY.match(dict(form["fields"]).get("form_key", "")), (page, form["action"])
@@ -604,7 +603,6 @@ print(Contribution.objects.count(), sorted(set(Contribution.objects.values_list(
 
 
 def test_five_parallel_posts_of_one_contribution_form_make_one_row_on_sqlite_with_gunicorn(tmp_path):
-    import http.cookiejar
     import os
     import subprocess
     import sys
@@ -636,14 +634,7 @@ def test_five_parallel_posts_of_one_contribution_form_make_one_row_on_sqlite_wit
     )
     base = f"http://127.0.0.1:{port}"
 
-    def opener():
-        jar = http.cookiejar.CookieJar()
-        cookie = http.cookiejar.Cookie(
-            0, "sessionid", session, None, False, "127.0.0.1", False, False, "/", True, False, None, True, None, None, {}
-        )
-        jar.set_cookie(cookie)
-        return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect), jar
-
+    opener = urllib.request.build_opener(_NoRedirect)
     results: list = [None] * 5
     try:
         for _ in range(300):  # the server is up when it answers; not a timing assertion
@@ -652,21 +643,22 @@ def test_five_parallel_posts_of_one_contribution_form_make_one_row_on_sqlite_wit
                 break
             except OSError:
                 time.sleep(0.1)
-        browser, jar = opener()
-        page = browser.open(f"{base}/accueil/repas/{meal_pk}/", timeout=60).read().decode()
+        desk_page = urllib.request.Request(
+            f"{base}/accueil/repas/{meal_pk}/", headers={"Cookie": f"sessionid={session}"}
+        )
+        response = opener.open(desk_page, timeout=60)
+        csrf = re.search(r"csrftoken=([^;]+)", response.headers["Set-Cookie"]).group(1)
         action = f"/accueil/repas/{meal_pk}/participation/"
-        form = Forms(page).one(action)
-        fields = [*form["fields"], ("amount", "5")]  # the one-tap « 5 € » button
-        data = urllib.parse.urlencode(fields).encode()
+        form = Forms(response.read().decode()).one(action)
+        data = urllib.parse.urlencode([*form["fields"], ("amount", "5")]).encode()  # the one-tap « 5 € »
+        headers = {"Referer": base, "Cookie": f"sessionid={session}; csrftoken={csrf}"}
         barrier = threading.Barrier(5)
 
         def tap(n: int) -> None:
-            client, client_jar = opener()
-            client_jar.set_cookie(next(cookie for cookie in jar if cookie.name == "csrftoken"))
-            request = urllib.request.Request(base + action, data=data, headers={"Referer": base})
+            request = urllib.request.Request(base + action, data=data, headers=headers)
             barrier.wait(timeout=60)
             try:
-                results[n] = client.open(request, timeout=120).status
+                results[n] = opener.open(request, timeout=120).status
             except urllib.error.HTTPError as exc:
                 results[n] = exc.code
             except Exception as exc:  # noqa: BLE001 - reported by the assertion
