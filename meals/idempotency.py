@@ -66,6 +66,11 @@ class FormKeyInput(forms.HiddenInput):
     def format_value(self, value):
         return PLACEHOLDER
 
+    def get_context(self, name, value, attrs):
+        # No id: several keyed forms share a page, and a hidden input has no label to point at it.
+        attrs = {key: value for key, value in (attrs or {}).items() if key != "id"}
+        return super().get_context(name, value, attrs)
+
 
 class KeyedForm(forms.Form):
     """A form with a one-time key, ``form_key``.
