@@ -22,10 +22,11 @@ locks the meal (or whatever row it locks first)::
 ``claim`` writes the key row (``meals.FormKey``, unique per kind and key): a
 parallel replay waits on the lock or on the unique index, then finds the row
 and answers with what the first produced. A change that rolls back leaves no
-key, so a corrected form goes through. A path that changes nothing keeps no
-answer, and its replay simply runs again (it changes nothing again, or it is
-then the first change). A form posted without a key (old pages, scripts, the
-URL contract) works as before.
+key, so a corrected form goes through. A path may keep no answer (booking
+again with a contact already booked: that answer must not show the booking):
+its replay then runs again, and changes nothing again or is the first change.
+A form posted without a key (old pages, scripts, the URL contract) works as
+before; old keys are forgotten after ``KEPT_FOR`` (``send_reminders``, daily).
 """
 
 import re
