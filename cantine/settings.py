@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Innermost: fills each form's one-time key before anything measures the page.
+    "meals.idempotency.FormKeyMiddleware",
 ]
 
 ROOT_URLCONF = "cantine.urls"

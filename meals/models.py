@@ -438,3 +438,26 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count}"
+
+
+class FormKey(models.Model):
+    """One submission of a state-changing form, by its one-time key (meals/idempotency.py).
+
+    Written in the same transaction as the change it guards: a replay of the
+    form finds it and answers with ``result`` instead of writing again.
+    """
+
+    key = models.CharField(max_length=32)
+    # Which change took the key: « contribution », « booking », « meal_create »…
+    kind = models.CharField(max_length=32)
+    # What the first submission produced: its row's pk, or a number (meals edited); none yet.
+    result = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("clé de formulaire")
+        verbose_name_plural = _("clés de formulaire")
+        constraints = [models.UniqueConstraint(fields=["key", "kind"], name="one_answer_per_form_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.key}"

@@ -4,6 +4,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from meals.idempotency import KeyedForm
 from members.models import Member, Partner, PaymentMethod
 
 
@@ -100,7 +101,7 @@ class ReferentForm(forms.Form):
         return password
 
 
-class PartnerBookingForm(forms.Form):
+class PartnerBookingForm(KeyedForm):
     meal = forms.ModelChoiceField(label=_("Repas"), queryset=None)
     name = forms.CharField(label=_("Prénom de la personne"), max_length=200)
     party_size = forms.IntegerField(label=_("Nombre de personnes"), min_value=1, max_value=20, initial=1)

@@ -315,6 +315,7 @@ def partner_bookings(request, pk: int):
                 party_size=data["party_size"],
                 notes=data["notes"],
                 by=request.user,
+                key=data["form_key"],
             )
         except planning.PlanningError as error:
             form.add_error(None, str(error))

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from meals.idempotency import KeyedForm
 from meals.models import Shift
 from meals.services.booking import InvalidPhone, normalize_phone
 
@@ -18,7 +19,7 @@ HELP_CHOICES = [
 ]
 
 
-class BookingForm(forms.Form):
+class BookingForm(KeyedForm):
     name = forms.CharField(
         label=_("Votre nom"),
         max_length=200,

@@ -4,12 +4,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from meals.idempotency import KeyedForm
 from meals.money import AmountField
 from meals.services.door import CASH_COUNT_CEILING, MAX_WALK_IN_PARTY
 from members.models import PaymentMethod
 
 
-class ContributionForm(forms.Form):
+class ContributionForm(KeyedForm):
     """Fields ``amount``, ``method``, optional ``booking`` (the public contract)."""
 
     amount = AmountField(
@@ -50,7 +51,7 @@ def booking_label(booking) -> str:
     return f"{name} ×{booking.party_size}" if booking.party_size > 1 else str(name)
 
 
-class WalkInForm(forms.Form):
+class WalkInForm(KeyedForm):
     name = forms.CharField(
         label=_("Prénom (facultatif)"),
         required=False,
@@ -70,7 +71,7 @@ class WalkInForm(forms.Form):
     )
 
 
-class VoidForm(forms.Form):
+class VoidForm(KeyedForm):
     reason = forms.CharField(
         label=_("Raison de l'annulation"),
         max_length=300,
@@ -78,7 +79,7 @@ class VoidForm(forms.Form):
     )
 
 
-class TillCloseForm(forms.Form):
+class TillCloseForm(KeyedForm):
     counted_cash = AmountField(
         label=_("Espèces comptées dans la caisse"),
         ceiling=CASH_COUNT_CEILING,
@@ -87,7 +88,7 @@ class TillCloseForm(forms.Form):
     note = forms.CharField(label=_("Note (facultatif)"), required=False, max_length=500)
 
 
-class TillReopenForm(forms.Form):
+class TillReopenForm(KeyedForm):
     reason = forms.CharField(
         label=_("Raison de la réouverture"),
         max_length=300,

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from meals.idempotency import KeyedForm
 from meals.models import ALLERGENS, DIET_LABELS, Meal
 from meals.services.planning import MealTimes
 
@@ -39,7 +40,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class MenuFields(forms.Form):
+class MenuFields(KeyedForm):
     """What is on the plate and how many seats: shared by one meal and a series."""
 
     title = forms.CharField(label=_("Titre"), max_length=200, initial=_("Déjeuner partagé"))
@@ -229,7 +230,7 @@ class SeriesForm(MenuFields):
         return SeriesDinner(weekdays=data["dinner_weekdays"], times=times, title=title)
 
 
-class CancelMealForm(forms.Form):
+class CancelMealForm(KeyedForm):
     reason = forms.CharField(
         label=_("Raison (elle figure dans le message envoyé)"),
         max_length=300,
@@ -237,7 +238,7 @@ class CancelMealForm(forms.Form):
     )
 
 
-class SeatBlockForm(forms.Form):
+class SeatBlockForm(KeyedForm):
     partner = forms.ModelChoiceField(label=_("Association partenaire"), queryset=None)
     seats = forms.IntegerField(label=_("Places réservées"), min_value=1, max_value=500)
     release_at = forms.DateTimeField(

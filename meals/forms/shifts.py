@@ -1,12 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from meals.idempotency import KeyedForm
 from meals.models import ShiftTemplate
 from members.models import Member
 from members.roles import VOLUNTEER
 
 
-class AssignVolunteerForm(forms.Form):
+class AssignVolunteerForm(KeyedForm):
     """The coordinator puts a volunteer on a shift."""
 
     member = forms.ModelChoiceField(

@@ -19,6 +19,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meals.idempotency import claim, keep
 from meals.models import Booking, Meal, Shift, ShiftSignup
 from members.models import Member
 
@@ -160,6 +161,7 @@ def booking_create(
     partner=None,
     override_capacity: bool = False,
     now: datetime | None = None,
+    key: str = "",
 ) -> Booking:
     """Book ``party_size`` seats at ``meal`` for one person.
 
@@ -196,6 +198,9 @@ def booking_create(
         # count, the duplicate check and the waiting-list order below all see
         # the bookings committed before us, and nobody else writes meanwhile.
         locked = Meal.objects.select_for_update().get(pk=meal.pk)
+        # The same rendered form again (a double tap, a retry): the booking it made the first time.
+        if (first := claim(key, "booking", Booking)) is not None:
+            return first
         # Booking again shows the booking already there, even after the cut-off.
         contact = Q()
         if email:
@@ -269,6 +274,7 @@ def booking_create(
 
             booking_pk = booking.pk
             transaction.on_commit(lambda: send_booking_confirmation(booking_pk))
+        keep(key, "booking", booking)
 
     meal.seats_taken = Meal.objects.values_list("seats_taken", flat=True).get(pk=meal.pk)
     return booking

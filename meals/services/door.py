@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from meals.idempotency import claim, keep
 from meals.models import Booking, Contribution, Meal, TillClosing
 from members.models import PaymentMethod
 
@@ -101,11 +102,13 @@ def _reason(text: str, *, message: str) -> str:
 # Check-in and walk-ins
 
 
-def booking_check_in(*, booking: Booking, by, now: datetime | None = None) -> Booking:
+def booking_check_in(*, booking: Booking, by, now: datetime | None = None, key: str = "") -> Booking:
     """Mark a confirmed booking as arrived. A second tap changes nothing (the first time stays)."""
     now = now or timezone.now()
     with transaction.atomic():
         meal = _lock_meal(booking.meal_id)
+        if (first := claim(key, "check_in", Booking)) is not None:
+            return first
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
         if meal.is_cancelled:
             raise MealCancelled(_("Ce repas est annulé."))
@@ -115,11 +118,12 @@ def booking_check_in(*, booking: Booking, by, now: datetime | None = None) -> Bo
             locked.checked_in_at = now
             locked.checked_in_by = by
             locked.save(update_fields=["checked_in_at", "checked_in_by"])
+        keep(key, "check_in", locked)
     booking.checked_in_at, booking.checked_in_by = locked.checked_in_at, locked.checked_in_by
     return locked
 
 
-def booking_undo_check_in(*, booking: Booking, by, now: datetime | None = None) -> Booking:
+def booking_undo_check_in(*, booking: Booking, by, now: datetime | None = None, key: str = "") -> Booking:
     """Undo a check-in tapped by mistake.
 
     A walk-in exists only because someone came: undoing it removes them
@@ -129,7 +133,10 @@ def booking_undo_check_in(*, booking: Booking, by, now: datetime | None = None) 
     now = now or timezone.now()
     with transaction.atomic():
         meal = _lock_meal(booking.meal_id)
+        if (first := claim(key, "undo_check_in", Booking)) is not None:
+            return first
         locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        keep(key, "undo_check_in", locked)
         if locked.is_walk_in:
             if locked.status == Booking.Status.CANCELLED:
                 return locked
@@ -148,7 +155,14 @@ def booking_undo_check_in(*, booking: Booking, by, now: datetime | None = None) 
 
 
 def walk_in_add(
-    *, meal: Meal, name: str = "", party_size: int, by, squeeze: bool = False, now: datetime | None = None
+    *,
+    meal: Meal,
+    name: str = "",
+    party_size: int,
+    by,
+    squeeze: bool = False,
+    now: datetime | None = None,
+    key: str = "",
 ) -> Booking:
     """Seat people who came without booking. Counts against capacity.
 
@@ -162,6 +176,8 @@ def walk_in_add(
         raise DoorError(_("Entre 1 et %(max)s personnes.") % {"max": MAX_WALK_IN_PARTY})
     with transaction.atomic():
         locked = _lock_meal(meal)
+        if (first := claim(key, "walk_in", Booking)) is not None:
+            return first
         if locked.is_cancelled:
             raise MealCancelled(_("Ce repas est annulé."))
         seats_after = locked.seats_taken + party_size
@@ -193,6 +209,7 @@ def walk_in_add(
         if over:
             updates["extra_seats"] = max(locked.extra_seats, seats_after - locked.capacity)
         Meal.objects.filter(pk=locked.pk).update(**updates)
+        keep(key, "walk_in", booking)
     meal.refresh_from_db(fields=["seats_taken", "extra_seats"])
     return booking
 
@@ -202,7 +219,14 @@ def walk_in_add(
 
 
 def contribution_record(
-    *, meal: Meal, amount: Decimal, method: str, by, booking: Booking | None = None, now: datetime | None = None
+    *,
+    meal: Meal,
+    amount: Decimal,
+    method: str,
+    by,
+    booking: Booking | None = None,
+    now: datetime | None = None,
+    key: str = "",
 ) -> Contribution:
     """Record one free-price contribution (0 is fine: nobody is turned away)."""
     amount = _check_amount(amount, ceiling=Decimal(settings.CONTRIBUTION_CEILING))
@@ -210,6 +234,8 @@ def contribution_record(
         raise InvalidContribution(_("Choisissez un moyen de paiement de la liste."))
     with transaction.atomic():
         locked = _lock_meal(meal)
+        if (first := claim(key, "contribution", Contribution)) is not None:
+            return first
         if locked.is_cancelled:
             raise MealCancelled(_("Ce repas est annulé : il ne prend pas de participation."))
         if open_closing(locked) is not None:
@@ -220,7 +246,7 @@ def contribution_record(
                 raise NotAGuest(_("Cette réservation n'est pas pour ce repas."))
             if current["status"] == Booking.Status.CANCELLED:
                 raise NotAGuest(_("Cette réservation est annulée."))
-        return Contribution.objects.create(
+        contribution = Contribution.objects.create(
             meal=locked,
             booking=booking,
             amount=amount,
@@ -228,13 +254,18 @@ def contribution_record(
             recorded_at=now or timezone.now(),
             recorded_by=by,
         )
+        return keep(key, "contribution", contribution)
 
 
-def contribution_void(*, contribution: Contribution, by, reason: str, now: datetime | None = None) -> Contribution:
+def contribution_void(
+    *, contribution: Contribution, by, reason: str, now: datetime | None = None, key: str = ""
+) -> Contribution:
     """Void a mistaken contribution (never delete it): who, when, why."""
     reason = _reason(reason, message=_("Dites pourquoi vous annulez cette participation."))
     with transaction.atomic():
         meal = _lock_meal(contribution.meal_id)
+        if (first := claim(key, "void", Contribution)) is not None:
+            return first
         locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
         if locked.voided_at is not None:
             raise AlreadyVoided(_("Cette participation est déjà annulée."))
@@ -245,6 +276,7 @@ def contribution_void(*, contribution: Contribution, by, reason: str, now: datet
         locked.voided_by = by
         locked.void_reason = reason
         locked.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        keep(key, "void", locked)
     contribution.voided_at, contribution.voided_by, contribution.void_reason = (
         locked.voided_at,
         locked.voided_by,
@@ -267,14 +299,18 @@ def expected_cash(meal: Meal) -> Decimal:
     return total.quantize(CENT)
 
 
-def till_close(*, meal: Meal, counted_cash: Decimal, by, note: str = "", now: datetime | None = None) -> TillClosing:
+def till_close(
+    *, meal: Meal, counted_cash: Decimal, by, note: str = "", now: datetime | None = None, key: str = ""
+) -> TillClosing:
     """Close the till: the cash counted against the cash the non-voided cash rows say."""
     counted_cash = _check_amount(counted_cash, ceiling=CASH_COUNT_CEILING)
     with transaction.atomic():
         locked = _lock_meal(meal)
+        if (first := claim(key, "till_close", TillClosing)) is not None:
+            return first
         if open_closing(locked) is not None:
             raise TillClosed(_("La caisse de ce repas est déjà close."))
-        return TillClosing.objects.create(
+        closing = TillClosing.objects.create(
             meal=locked,
             counted_cash=counted_cash,
             expected_cash=expected_cash(locked),
@@ -282,13 +318,16 @@ def till_close(*, meal: Meal, counted_cash: Decimal, by, note: str = "", now: da
             closed_at=now or timezone.now(),
             closed_by=by,
         )
+        return keep(key, "till_close", closing)
 
 
-def till_reopen(*, meal: Meal, by, reason: str, now: datetime | None = None) -> TillClosing:
+def till_reopen(*, meal: Meal, by, reason: str, now: datetime | None = None, key: str = "") -> TillClosing:
     """Reopen a closed till, with a reason; the closing row stays as it was counted."""
     reason = _reason(reason, message=_("Dites pourquoi vous rouvrez la caisse."))
     with transaction.atomic():
         locked = _lock_meal(meal)
+        if (first := claim(key, "till_reopen", TillClosing)) is not None:
+            return first
         closing = TillClosing.objects.select_for_update().filter(meal=locked, reopened_at__isnull=True).first()
         if closing is None:
             raise TillNotClosed(_("La caisse de ce repas n'est pas close."))
@@ -296,6 +335,7 @@ def till_reopen(*, meal: Meal, by, reason: str, now: datetime | None = None) -> 
         closing.reopened_by = by
         closing.reopen_reason = reason
         closing.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+        keep(key, "till_reopen", closing)
     return closing
 
 

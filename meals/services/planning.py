@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from meals.idempotency import claim, keep
 from meals.models import Booking, Meal, MealSeries, SeatBlock, Shift, ShiftSignup
 from meals.services.shifts import shifts_create_default
 
@@ -130,13 +131,17 @@ def series_days(*, starts_on: date, ends_on: date, weekdays: list[int]) -> list[
     return days
 
 
-def meal_create(*, values: dict, times: MealTimes, day: date, series: MealSeries | None = None) -> Meal:
+def meal_create(*, values: dict, times: MealTimes, day: date, series: MealSeries | None = None, key: str = "") -> Meal:
     """Create one meal and its default shifts."""
     fields = {**values, **times.for_day(day)}
     check_times(fields)
     with transaction.atomic():
+        # No row to lock yet: a parallel twin of this form waits on the key's unique index.
+        if (first := claim(key, "meal_create", Meal)) is not None:
+            return first
         meal = Meal.objects.create(series=series, **fields)
         shifts_create_default(meal=meal)
+        keep(key, "meal_create", meal)
     return meal
 
 
@@ -159,6 +164,7 @@ def series_create(
     values: dict,
     dinner: SeriesDinner | None = None,
     by=None,
+    key: str = "",
 ) -> MealSeries:
     """Create a series and one meal (with its shifts) per chosen weekday between the dates.
 
@@ -176,6 +182,8 @@ def series_create(
         check_times(meal_times.for_day(day))
     plans.sort(key=lambda plan: plan[1].for_day(plan[0])["starts_at"])
     with transaction.atomic():
+        if (first := claim(key, "series_create", MealSeries)) is not None:
+            return first
         series = MealSeries.objects.create(
             title=title,
             weekdays=sorted({int(d) for d in weekdays}),
@@ -193,6 +201,7 @@ def series_create(
         )
         for meal in meals:
             shifts_create_default(meal=meal)
+        keep(key, "series_create", series)
     return series
 
 
@@ -227,12 +236,18 @@ def _apply(meal: Meal, *, values: dict, times: MealTimes | None, day: date | Non
     meal.save()
 
 
-def meal_update(*, meal: Meal, values: dict, times: MealTimes | None = None, day: date | None = None) -> Meal:
+def meal_update(
+    *, meal: Meal, values: dict, times: MealTimes | None = None, day: date | None = None, key: str = ""
+) -> Meal:
     """Edit one meal. A capacity below the seats already booked is refused, nothing written."""
     with transaction.atomic():
         # Lock first: a booking taking a seat meanwhile must not slip under the new capacity.
         locked = Meal.objects.select_for_update().get(pk=meal.pk)
+        # A replay of an older edit must not undo a later one.
+        if (first := claim(key, "meal_update", Meal)) is not None:
+            return first
         _apply(locked, values=values, times=times, day=day)
+        keep(key, "meal_update", locked)
     return locked
 
 
@@ -243,6 +258,7 @@ def series_update_future(
     times: MealTimes | None = None,
     like: Meal | None = None,
     now: datetime | None = None,
+    key: str = "",
 ) -> int:
     """Edit every future, scheduled meal of a series; all or nothing. Returns how many.
 
@@ -255,6 +271,8 @@ def series_update_future(
             .filter(series=series, starts_at__gte=now, status=Meal.Status.SCHEDULED)
             .order_by("starts_at")
         )
+        if (first := claim(key, "series_update", None)) is not None:
+            return first
         if like is not None:
             hour = timezone.localtime(like.starts_at).time()
             meals = [meal for meal in meals if timezone.localtime(meal.starts_at).time() == hour]
@@ -264,6 +282,7 @@ def series_update_future(
             MealSeries.objects.filter(pk=series.pk).update(capacity=values["capacity"])
         if times is not None:
             MealSeries.objects.filter(pk=series.pk).update(meal_time=times.meal_time)
+        keep(key, "series_update", len(meals))
     return len(meals)
 
 
@@ -345,10 +364,12 @@ class SeatBlockError(PlanningError):
     pass
 
 
-def seat_block_set(*, meal: Meal, partner, seats: int, release_at: datetime) -> SeatBlock:
+def seat_block_set(*, meal: Meal, partner, seats: int, release_at: datetime, key: str = "") -> SeatBlock:
     """Hold ``seats`` of ``meal`` for ``partner`` until ``release_at`` (replaces its block)."""
     with transaction.atomic():
         locked = Meal.objects.select_for_update().get(pk=meal.pk)
+        if (first := claim(key, "seat_block", SeatBlock)) is not None:
+            return first
         others = (
             SeatBlock.objects.filter(meal=locked).exclude(partner=partner).aggregate(total=Sum("seats"))["total"] or 0
         )
@@ -364,6 +385,7 @@ def seat_block_set(*, meal: Meal, partner, seats: int, release_at: datetime) -> 
         block, _created = SeatBlock.objects.update_or_create(
             meal=locked, partner=partner, defaults={"seats": seats, "release_at": release_at}
         )
+        keep(key, "seat_block", block)
     return block
 
 
@@ -393,7 +415,15 @@ class PartnerBookingRefused(PlanningError):
 
 
 def partner_booking_create(
-    *, meal: Meal, partner, name: str, party_size: int = 1, notes: str = "", by=None, now: datetime | None = None
+    *,
+    meal: Meal,
+    partner,
+    name: str,
+    party_size: int = 1,
+    notes: str = "",
+    by=None,
+    now: datetime | None = None,
+    key: str = "",
 ) -> Booking:
     """Book for someone a partner accompanies: a first name is enough.
 
@@ -403,7 +433,9 @@ def partner_booking_create(
     from meals.services.booking import BookingError, booking_create
 
     try:
-        return booking_create(meal=meal, name=name, party_size=party_size, notes=notes, by=by, partner=partner, now=now)
+        return booking_create(
+            meal=meal, name=name, party_size=party_size, notes=notes, by=by, partner=partner, now=now, key=key
+        )
     except BookingError as error:
         raise PartnerBookingRefused(str(error)) from error
 

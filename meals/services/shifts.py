@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from meals.idempotency import claim, keep
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
 from meals.templatetags.cantine import punct
 
@@ -102,7 +103,7 @@ class ReleaseTooLate(ShiftError):
     """Less than ``RELEASE_CUTOFF`` before the shift: only the coordination may release it."""
 
 
-def shift_claim(*, shift: Shift, member, booking=None, by=None, now=None) -> ShiftSignup:
+def shift_claim(*, shift: Shift, member, booking=None, by=None, now=None, key: str = "") -> ShiftSignup:
     """Put ``member`` on ``shift``. Must hold under concurrency: lock the shift, count, write.
 
     Returns the new ``ShiftSignup``. Raises ``ShiftFull``, ``AlreadyOnShift`` or
@@ -114,6 +115,8 @@ def shift_claim(*, shift: Shift, member, booking=None, by=None, now=None) -> Shi
         # Lock the shift row first: two volunteers racing for the last slot
         # queue here, and the second one sees ``taken`` already incremented.
         locked = Shift.objects.select_for_update().select_related("meal").get(pk=shift.pk)
+        if (first := claim(key, "shift_claim", ShiftSignup)) is not None:
+            return first
         if locked.meal.is_cancelled:
             raise ShiftClosed(_("Ce repas est annulé."))
         if locked.starts_at <= now:
@@ -124,6 +127,7 @@ def shift_claim(*, shift: Shift, member, booking=None, by=None, now=None) -> Shi
             raise ShiftFull(_("Ce créneau est complet."))
         signup = ShiftSignup.objects.create(shift=locked, member=member, booking=booking, created_by=by)
         Shift.objects.filter(pk=locked.pk).update(taken=F("taken") + 1)
+        keep(key, "shift_claim", signup)
     shift.taken = locked.taken + 1
     return signup
 
@@ -151,7 +155,7 @@ def too_late_message() -> str:
     )
 
 
-def shift_release(*, signup: ShiftSignup, by=None, now=None, force: bool = False) -> None:
+def shift_release(*, signup: ShiftSignup, by=None, now=None, force: bool = False, key: str = "") -> None:
     """Take a sign-up off its shift and free the slot.
 
     Volunteers may do it until ``RELEASE_CUTOFF`` before the shift; a
@@ -164,6 +168,8 @@ def shift_release(*, signup: ShiftSignup, by=None, now=None, force: bool = False
     with transaction.atomic():
         # Same lock as shift_claim, so ``taken`` and the sign-ups never disagree.
         locked = Shift.objects.select_for_update().get(pk=signup.shift_id)
+        if claim(key, "shift_release") is not None:
+            return  # a replay: not a later sign-up of the same person
         if not ShiftSignup.objects.filter(pk=signup.pk, shift=locked).exists():
             raise NotOnShift(_("Vous n'êtes plus inscrit·e sur ce créneau."))
         if not force and not can_release_late(by):
@@ -173,6 +179,7 @@ def shift_release(*, signup: ShiftSignup, by=None, now=None, force: bool = False
                 raise ReleaseTooLate(too_late_message())
         ShiftSignup.objects.filter(pk=signup.pk).delete()
         Shift.objects.filter(pk=locked.pk).update(taken=F("taken") - 1)
+        keep(key, "shift_release", signup.pk)
 
 
 def shift_reminders_send(*, now=None, day: date | None = None) -> int:

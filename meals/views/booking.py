@@ -81,6 +81,7 @@ def book(request, pk: int):
                 help_with=data.get("help_with") or "",
                 language=_language(),
                 by=request.user if request.user.is_authenticated else None,
+                key=data["form_key"],
             )
         except BookingError as exc:
             form.add_error(None, str(exc))
@@ -144,6 +145,7 @@ def book_on_behalf(request, pk: int):
                     language=_language(),
                     by=request.user,
                     override_capacity=data["override_capacity"],
+                    key=data["form_key"],
                 )
             except BookingError as exc:
                 form.add_error(None, str(exc))

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from meals.forms.door import ContributionForm, TillCloseForm, TillReopenForm, VoidForm, WalkInForm, booking_label
+from meals.idempotency import key_error, posted_key
 from meals.models import ALLERGENS, Booking, Contribution, Meal, ShiftSignup
 from meals.services import door
 from meals.templatetags.cantine import format_euros
@@ -236,8 +237,12 @@ def door_desk(request, pk: int):
 @door_required
 def door_check_in(request, pk: int):
     booking = get_object_or_404(Booking.objects.select_related("meal"), pk=pk)
+    key, bad_key = posted_key(request)
+    if bad_key:
+        messages.error(request, bad_key)
+        return _back_to_desk(request, booking.meal)
     try:
-        door.booking_check_in(booking=booking, by=request.user)
+        door.booking_check_in(booking=booking, by=request.user, key=key)
     except door.DoorError as error:
         messages.error(request, str(error))
         return _back_to_desk(request, booking.meal)
@@ -251,8 +256,12 @@ def door_check_in(request, pk: int):
 @door_required
 def door_undo_check_in(request, pk: int):
     booking = get_object_or_404(Booking.objects.select_related("meal"), pk=pk)
+    key, bad_key = posted_key(request)
+    if bad_key:
+        messages.error(request, bad_key)
+        return _back_to_desk(request, booking.meal)
     try:
-        door.booking_undo_check_in(booking=booking, by=request.user)
+        door.booking_undo_check_in(booking=booking, by=request.user, key=key)
     except door.DoorError as error:
         messages.error(request, str(error))
     else:
@@ -279,6 +288,7 @@ def door_walk_in(request, pk: int):
             party_size=form.cleaned_data["party_size"],
             squeeze=form.cleaned_data["squeeze"],
             by=request.user,
+            key=form.cleaned_data["form_key"],
         )
     except door.DoorError as error:
         form.add_error(None, str(error))
@@ -307,6 +317,7 @@ def record_contribution(request, pk: int):
             method=form.cleaned_data["method"],
             booking=form.cleaned_data["booking"],
             by=request.user,
+            key=form.cleaned_data["form_key"],
         )
     except door.DoorError as error:
         form.add_error(None, str(error))
@@ -328,10 +339,15 @@ def door_void_contribution(request, pk: int):
     contribution = get_object_or_404(Contribution.objects.select_related("meal"), pk=pk)
     form = VoidForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Dites pourquoi vous annulez cette participation."))
+        messages.error(request, key_error(form) or _("Dites pourquoi vous annulez cette participation."))
         return _back_to_desk(request, contribution.meal)
     try:
-        door.contribution_void(contribution=contribution, by=request.user, reason=form.cleaned_data["reason"])
+        door.contribution_void(
+            contribution=contribution,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            key=form.cleaned_data["form_key"],
+        )
     except door.DoorError as error:
         messages.error(request, str(error))
     else:
@@ -353,7 +369,11 @@ def door_till_close(request, pk: int):
         return _desk(request, meal, till_form=form)
     try:
         closing = door.till_close(
-            meal=meal, counted_cash=form.cleaned_data["counted_cash"], note=form.cleaned_data["note"], by=request.user
+            meal=meal,
+            counted_cash=form.cleaned_data["counted_cash"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+            key=form.cleaned_data["form_key"],
         )
     except door.DoorError as error:
         messages.error(request, str(error))
@@ -377,10 +397,12 @@ def door_till_reopen(request, pk: int):
     meal = _meal(pk)
     form = TillReopenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Dites pourquoi vous rouvrez la caisse."))
+        messages.error(request, key_error(form) or _("Dites pourquoi vous rouvrez la caisse."))
         return _back_to_desk(request, meal)
     try:
-        door.till_reopen(meal=meal, by=request.user, reason=form.cleaned_data["reason"])
+        door.till_reopen(
+            meal=meal, by=request.user, reason=form.cleaned_data["reason"], key=form.cleaned_data["form_key"]
+        )
     except door.DoorError as error:
         messages.error(request, str(error))
     else:

@@ -39,7 +39,10 @@ def meal_new(request):
     if request.method == "POST" and form.is_valid():
         try:
             meal = planning.meal_create(
-                values=form.meal_values(), times=form.meal_times(), day=form.cleaned_data["day"]
+                values=form.meal_values(),
+                times=form.meal_times(),
+                day=form.cleaned_data["day"],
+                key=form.cleaned_data["form_key"],
             )
         except planning.PlanningError as error:
             form.add_error(None, str(error))
@@ -61,7 +64,11 @@ def meal_edit(request, pk: int):
         try:
             if form.cleaned_data.get("scope") == MealEditForm.SCOPE_FUTURE:
                 count = planning.series_update_future(
-                    series=meal.series, values=form.meal_values(), times=form.meal_times(), like=meal
+                    series=meal.series,
+                    values=form.meal_values(),
+                    times=form.meal_times(),
+                    like=meal,
+                    key=form.cleaned_data["form_key"],
                 )
                 messages.success(
                     request,
@@ -69,7 +76,11 @@ def meal_edit(request, pk: int):
                 )
             else:
                 planning.meal_update(
-                    meal=meal, values=form.meal_values(), times=form.meal_times(), day=form.cleaned_data["day"]
+                    meal=meal,
+                    values=form.meal_values(),
+                    times=form.meal_times(),
+                    day=form.cleaned_data["day"],
+                    key=form.cleaned_data["form_key"],
                 )
                 messages.success(request, _("Le repas est modifié."))
         except planning.PlanningError as error:
@@ -100,6 +111,7 @@ def series_new(request):
                 values={k: v for k, v in form.meal_values().items() if k != "title"},
                 dinner=form.dinner(),
                 by=request.user,
+                key=data["form_key"],
             )
         except planning.PlanningError as error:
             form.add_error(None, str(error))
@@ -142,6 +154,7 @@ def seat_block_set(request, pk: int):
                 partner=form.cleaned_data["partner"],
                 seats=form.cleaned_data["seats"],
                 release_at=form.cleaned_data["release_at"],
+                key=form.cleaned_data["form_key"],
             )
         except planning.PlanningError as error:
             form.add_error("seats", str(error))

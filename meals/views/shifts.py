@@ -19,10 +19,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from meals import idempotency
 from meals.board import BOARD_DAYS, board_cache, board_meals, board_version
 from meals.cached_pages import CSRF_PLACEHOLDER, page_key, page_parts, page_response
 from meals.calendar import member_calendar
 from meals.forms.shifts import AssignVolunteerForm, ShiftTemplateForm
+from meals.idempotency import key_error, posted_key
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
 from meals.services.shifts import (
     DEFAULT_SHIFT_TEMPLATE,
@@ -127,8 +129,12 @@ def board(request):
 @permission_required("meals.add_shiftsignup", raise_exception=True)
 def claim(request, pk: int):
     shift = get_object_or_404(Shift.objects.select_related("meal"), pk=pk)
+    key, bad_key = posted_key(request)
+    if bad_key:
+        messages.error(request, bad_key)
+        return _back(request, reverse("meals:shifts"))
     try:
-        shift_claim(shift=shift, member=member_for(request.user), by=request.user)
+        shift_claim(shift=shift, member=member_for(request.user), by=request.user, key=key)
     except ShiftError as error:
         messages.error(request, str(error))
     else:
@@ -148,8 +154,12 @@ def release(request, pk: int):
     if signup is None:
         messages.error(request, _("Vous n'êtes pas inscrit·e sur ce créneau."))
         return _back(request, reverse("meals:shifts"))
+    key, bad_key = posted_key(request)
+    if bad_key:
+        messages.error(request, bad_key)
+        return _back(request, reverse("meals:shifts"))
     try:
-        shift_release(signup=signup, by=request.user)
+        shift_release(signup=signup, by=request.user, key=key)
     except ShiftError as error:
         messages.error(request, str(error))
     else:
@@ -258,11 +268,11 @@ def assign(request, pk: int):
     shift = get_object_or_404(Shift, pk=pk)
     form = AssignVolunteerForm(request.POST, volunteers=None)
     if not form.is_valid():
-        messages.error(request, _("Choisissez un·e bénévole dans la liste."))
+        messages.error(request, key_error(form) or _("Choisissez un·e bénévole dans la liste."))
         return _back(request, reverse("meals:shift_overview"))
     member = form.cleaned_data["member"]
     try:
-        shift_claim(shift=shift, member=member, by=request.user)
+        shift_claim(shift=shift, member=member, by=request.user, key=form.cleaned_data["form_key"])
     except ShiftError as error:
         messages.error(request, str(error))
     else:
@@ -314,9 +324,15 @@ def template_edit(request):
         ]
     if request.method == "POST":
         formset = TemplateFormSet(request.POST, queryset=ShiftTemplate.objects.all())
-        if formset.is_valid():
+        key, bad_key = posted_key(request)
+        if bad_key:
+            messages.error(request, bad_key)
+        # A replay is answered before the formset refuses the rows its first submission wrote.
+        elif idempotency.answered(key, "shift_template") or formset.is_valid():
             with transaction.atomic():
-                formset.save()
+                if idempotency.claim(key, "shift_template") is None:
+                    formset.save()
+                    idempotency.keep(key, "shift_template", 1)
             messages.success(request, _("Modèle enregistré : les prochains repas créés auront ces créneaux."))
             return redirect("meals:shift_template")
     else:

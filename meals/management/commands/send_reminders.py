@@ -5,6 +5,7 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from meals import idempotency
 from meals.emails import send_booking_reminders
 from meals.services.shifts import shift_reminders_send
 
@@ -27,3 +28,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Guest reminders sent: {guests}")
         volunteers = shift_reminders_send(day=day, now=now)
         self.stdout.write(f"Volunteer reminders sent: {volunteers}")
+        # Daily housekeeping: the one-time keys of forms sent more than a week ago.
+        self.stdout.write(f"Old form keys forgotten: {idempotency.purge(now=now)}")
