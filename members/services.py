@@ -181,7 +181,7 @@ def volunteer_approve(*, member: Member, by=None, now: datetime | None = None) -
     """Make a confirmed sign-up a volunteer, and tell them (idempotent)."""
     now = now or timezone.now()
     with transaction.atomic():
-        member = Member.objects.select_for_update().select_related("user").get(pk=member.pk)
+        member = Member.objects.select_for_update().get(pk=member.pk)
         user = member.user
         if member.erased_at or user is None or not user.is_active or member.email_confirmed_at is None:
             raise MemberError(_("Ce compte ne peut pas être validé."))
@@ -431,7 +431,7 @@ def member_erase(*, member: Member, by=None, now: datetime | None = None) -> Mem
 
     now = now or timezone.now()
     with transaction.atomic():
-        member = Member.objects.select_for_update().select_related("user").get(pk=member.pk)
+        member = Member.objects.select_for_update().get(pk=member.pk)
         refusal = erasure_refusal(member)
         if refusal:
             raise ErasureRefused(refusal)
