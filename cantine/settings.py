@@ -7,6 +7,7 @@ instead of silently using a known key.
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Innermost: fills each form's one-time key before anything measures the page.
     "meals.idempotency.FormKeyMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cantine.urls"
@@ -165,7 +169,8 @@ SESSION_ENGINE = "members.sessions"
 
 # Authentication ---------------------------------------------------------
 
-AUTHENTICATION_BACKENDS = ["members.backends.EmailBackend"]
+# django-axes first: it refuses a locked-out address or IP before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "members.backends.EmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "members:home"
 LOGOUT_REDIRECT_URL = "meals:upcoming"
@@ -176,6 +181,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login lockout (django-axes, members/lockout.py): an address is locked after
+# LOGIN_FAILURE_LIMIT failures, an IP after LOGIN_FAILURE_LIMIT_PER_IP (higher:
+# the cantine's wifi is one IP for everyone), for LOGIN_LOCKOUT_MINUTES after the last one.
+AXES_HANDLER = "members.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_IP = env_int("LOGIN_FAILURE_LIMIT_PER_IP", 30)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "members.lockout.username_of"
+AXES_CLIENT_IP_CALLABLE = "members.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "members.lockout.lockout_response"
+# LockoutHandler forgets the failures of the address that logged in, not of its IP.
+AXES_RESET_ON_SUCCESS = False
+# No table of every successful login (personal data kept for nothing); failures expire.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Mails about accounts: how many one IP may ask for, and one address may receive.
+PASSWORD_RESET_RATE_LIMIT = env_str("PASSWORD_RESET_RATE_LIMIT", "10/h")
+SIGNUP_RATE_LIMIT = env_str("SIGNUP_RATE_LIMIT", "5/h")
+ACCOUNT_EMAIL_RATE_LIMIT = env_str("ACCOUNT_EMAIL_RATE_LIMIT", "3/h")
+# A coordinator approves each new volunteer before their first shift.
+VOLUNTEERS_NEED_APPROVAL = env_bool("VOLUNTEERS_NEED_APPROVAL", False)
+
 if TESTING:
     # Hashing is deliberately slow; the tests create many users.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -276,5 +305,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # axes: lockouts are warnings; its INFO lines (one per failure) are noise.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }

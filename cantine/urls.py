@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from members.forms import EmailAuthenticationForm
+from members.forms import EmailAuthenticationForm, ThrottledPasswordResetForm, UnlockingSetPasswordForm
 
 urlpatterns = [
     path("", include("meals.urls")),
@@ -12,6 +12,16 @@ urlpatterns = [
         "comptes/login/",
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),
         name="login",
+    ),
+    path(
+        "comptes/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=ThrottledPasswordResetForm),
+        name="password_reset",
+    ),
+    path(
+        "comptes/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(form_class=UnlockingSetPasswordForm),
+        name="password_reset_confirm",
     ),
     path("comptes/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

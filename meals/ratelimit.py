@@ -43,15 +43,15 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def is_limited(request, *, scope: str, rate: str) -> bool:
-    """Count this request; True when the client went over ``rate`` in this window."""
+def is_limited(request, *, scope: str, rate: str, key: str | None = None) -> bool:
+    """Count this request; True when the client (or ``key``, e.g. an address) went over ``rate`` in this window."""
     parsed = parse_rate(rate)
     if parsed is None:
         return False
     limit, period = parsed
     window = int(time.time() // period)
-    key = f"ratelimit:{scope}:{client_ip(request)}:{window}"
-    return _count_hit(key, period=period) > limit
+    who = client_ip(request) if key is None else key
+    return _count_hit(f"ratelimit:{scope}:{who}:{window}", period=period) > limit
 
 
 def _count_hit(key: str, *, period: int) -> int:

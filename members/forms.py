@@ -1,10 +1,13 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from meals.idempotency import KeyedForm
+from members import lockout, services
 from members.models import Member, Partner, PaymentMethod
 
 
@@ -19,6 +22,97 @@ class EmailAuthenticationForm(AuthenticationForm):
         **AuthenticationForm.error_messages,
         "invalid_login": _("Adresse e-mail ou mot de passe incorrect."),
     }
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's form, which sends nothing more once the IP or the address asked too often.
+
+    The page answers the same either way: whether a mail left says nothing of the address.
+    """
+
+    def save(self, *, request=None, **kwargs) -> None:
+        email, rate = self.cleaned_data["email"], settings.PASSWORD_RESET_RATE_LIMIT
+        if services.account_mail_limited(request, scope="password-reset", email=email, ip_rate=rate):
+            return
+        super().save(request=request, **kwargs)
+
+
+class UnlockingSetPasswordForm(SetPasswordForm):
+    """A new password through the emailed link also lifts a lockout on that address: its owner is back."""
+
+    def save(self, commit: bool = True):
+        user = super().save(commit=commit)
+        lockout.forget_address(user)
+        return user
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(max_length=lockout.USERNAME_LENGTH, required=False)
+    ip_address = forms.GenericIPAddressField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("username")) == bool(data.get("ip_address")):
+            raise forms.ValidationError(_("Choisissez une adresse e-mail ou une adresse IP à débloquer."))
+        return data
+
+
+# Volunteers' sign-up ----------------------------------------------------------
+
+
+class VolunteerSignupForm(forms.Form):
+    name = forms.CharField(
+        label=_("Votre prénom et votre nom"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Adresse e-mail"),
+        help_text=_("Nous y envoyons un lien pour confirmer. Elle vous servira à vous connecter."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Indiquez votre nom."))
+        return name
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class VolunteerPasswordForm(forms.Form):
+    """The password of a new volunteer, chosen on the page the emailed link opens."""
+
+    password1 = forms.CharField(
+        label=_("Choisissez un mot de passe"),
+        strip=False,
+        help_text=_("Au moins 10 caractères, pas trop simple."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Le même mot de passe, encore une fois"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, name: str, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.name, self.email = name, email
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("Les deux mots de passe ne sont pas les mêmes."))
+        elif first:
+            user = get_user_model()(username=self.email, email=self.email, first_name=self.name)
+            try:
+                validate_password(first, user)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
 
 
 # Coordinators: members, memberships, partners (issue: coordinators) ------------

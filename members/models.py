@@ -80,6 +80,10 @@ class Member(models.Model):
     calendar_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     erased_at = models.DateTimeField(_("effacé le"), null=True, blank=True)
+    # A volunteer who signed up: the address was confirmed through the emailed
+    # link, then the coordination approved them (at once unless VOLUNTEERS_NEED_APPROVAL).
+    email_confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("bénévole validé·e le"), null=True, blank=True)
 
     objects = MemberQuerySet.as_manager()
 
@@ -94,6 +98,10 @@ class Member(models.Model):
     @property
     def first_name(self) -> str:
         return (self.name or "").split(" ")[0]
+
+    @property
+    def awaits_approval(self) -> bool:
+        return self.email_confirmed_at is not None and self.approved_at is None
 
 
 class Membership(models.Model):

@@ -1,17 +1,27 @@
-"""Rules about people: merge two records, record a membership, export and erase (GDPR), referents."""
+"""Rules about people: volunteers' sign-up, merging records, memberships, export and erasure (GDPR), referents."""
 
+import hashlib
+import logging
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Q, Sum
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from meals.ratelimit import is_limited
 from members.models import Member, Membership, Partner
-from members.roles import PARTNER
+from members.roles import PARTNER, VOLUNTEER
+
+logger = logging.getLogger(__name__)
 
 
 class MemberError(Exception):
@@ -28,6 +38,170 @@ class MembershipExists(MemberError):
 
 class ReferentExists(MemberError):
     pass
+
+
+class ErasureRefused(MemberError):
+    pass
+
+
+class AccountExists(MemberError):
+    pass
+
+
+class SignupLinkInvalid(MemberError):
+    pass
+
+
+class SignupLinkExpired(SignupLinkInvalid):
+    pass
+
+
+# Mails about accounts ------------------------------------------------------------
+
+
+def account_exists(email: str) -> bool:
+    User = get_user_model()
+    return User.objects.filter(Q(email__iexact=email) | Q(username__iexact=email)).exists()
+
+
+def account_mail_limited(request, *, scope: str, email: str, ip_rate: str = "off") -> bool:
+    """Count a request for a mail about an account; True when its IP (over ``ip_rate``) or its address asked too often.
+
+    The address is counted by a digest, so the counters hold no address.
+    """
+    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    by_ip = is_limited(request, scope=scope, rate=ip_rate)
+    by_address = is_limited(request, scope=f"{scope}-address", rate=settings.ACCOUNT_EMAIL_RATE_LIMIT, key=address)
+    return by_ip or by_address
+
+
+def _mail(*, to: str, subject: str, template: str, context: dict) -> bool:
+    """Send a plain-text mail in the active language; a mail server down is logged, never an error page."""
+    body = render_to_string(template, {"site_url": settings.SITE_URL, **context})
+    try:
+        send_mail(subject, body, None, [to])
+    except Exception:  # noqa: BLE001 - the page must answer the same whatever the mail server does
+        logger.exception("Could not send %s", template)
+        return False
+    return True
+
+
+# Volunteers' sign-up ---------------------------------------------------------------
+#
+# A sign-up writes nothing: it mails a signed link holding the name and the
+# address. Only whoever reads that mailbox can open it, choose a password and
+# so make the account: nobody can take an address that is not theirs, nor
+# leave accounts waiting on someone else's address.
+
+SIGNUP_LINK_MAX_AGE = timedelta(hours=48)
+_SIGNUP_SALT = "members.volunteer_signup"
+
+
+def signup_link(*, name: str, email: str) -> str:
+    token = signing.dumps({"name": name, "email": email}, salt=_SIGNUP_SALT, compress=True)
+    return settings.SITE_URL + reverse("members:volunteer_confirm", args=[token])
+
+
+def signup_from_token(token: str) -> dict[str, str]:
+    """The name and address a sign-up link was made for; raises when it is forged or older than 48 hours."""
+    invalid = _("Ce lien n'est pas valable. Vérifiez qu'il est complet, ou inscrivez-vous à nouveau.")
+    try:
+        data = signing.loads(token, salt=_SIGNUP_SALT, max_age=SIGNUP_LINK_MAX_AGE)
+    except signing.SignatureExpired as error:
+        raise SignupLinkExpired(
+            _("Ce lien a expiré : il est valable 48 heures. Inscrivez-vous à nouveau pour en recevoir un autre.")
+        ) from error
+    except signing.BadSignature as error:
+        raise SignupLinkInvalid(invalid) from error
+    if not isinstance(data, dict) or not all(isinstance(data.get(key), str) and data[key] for key in ("name", "email")):
+        raise SignupLinkInvalid(invalid)
+    return {"name": data["name"], "email": data["email"]}
+
+
+def volunteer_signup_request(*, name: str, email: str) -> None:
+    """Mail the sign-up link to the address, or, when it already has an account, tell its owner.
+
+    Whoever signed up sees the same answer either way: the page says nothing
+    of which addresses have an account.
+    """
+    if account_exists(email):
+        _mail(
+            to=email,
+            subject=_("Votre compte à la Cantine"),
+            template="members/emails/account_exists.txt",
+            context={
+                "login_url": settings.SITE_URL + reverse("login"),
+                "reset_url": settings.SITE_URL + reverse("password_reset"),
+            },
+        )
+    else:
+        _mail(
+            to=email,
+            subject=_("Confirmez votre adresse pour devenir bénévole"),
+            template="members/emails/signup_link.txt",
+            context={"name": name, "url": signup_link(name=name, email=email)},
+        )
+
+
+def volunteer_create(*, name: str, email: str, password: str, now: datetime | None = None):
+    """The account behind an opened sign-up link: its address is confirmed.
+
+    It is a volunteer at once, or, when ``VOLUNTEERS_NEED_APPROVAL``, once a
+    coordinator approves it (``volunteer_approve``): until then it has no
+    role, so the shift views refuse it.
+    """
+    now = now or timezone.now()
+    approved = not settings.VOLUNTEERS_NEED_APPROVAL
+    first, _sep, last = name.partition(" ")
+    language = translation.get_language() if translation.get_language() in dict(settings.LANGUAGES) else "fr"
+    if account_exists(email):
+        raise AccountExists(_("Un compte existe déjà avec cette adresse : connectez-vous."))
+    try:
+        with transaction.atomic():
+            user = get_user_model().objects.create_user(
+                username=email, email=email, password=password, first_name=first[:150], last_name=last[:150]
+            )
+            if approved:
+                user.groups.add(Group.objects.get(name=VOLUNTEER))
+            Member.objects.create(
+                user=user,
+                name=name,
+                email=email,
+                language=language,
+                email_confirmed_at=now,
+                approved_at=now if approved else None,
+            )
+    except IntegrityError as error:
+        # The same link opened twice at once: the second lands here.
+        raise AccountExists(_("Un compte existe déjà avec cette adresse : connectez-vous.")) from error
+    return user
+
+
+def volunteer_approve(*, member: Member, by=None, now: datetime | None = None) -> Member:
+    """Make a confirmed sign-up a volunteer, and tell them (idempotent)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        user = member.user
+        if member.erased_at or user is None or not user.is_active or member.email_confirmed_at is None:
+            raise MemberError(_("Ce compte ne peut pas être validé."))
+        if member.approved_at is not None:
+            return member
+        member.approved_at = now
+        member.save(update_fields=["approved_at"])
+        user.groups.add(Group.objects.get(name=VOLUNTEER))
+
+        def tell() -> None:
+            with translation.override(member.language):
+                _mail(
+                    to=user.email,
+                    subject=_("Votre compte de bénévole est validé"),
+                    template="members/emails/volunteer_approved.txt",
+                    context={"member": member, "url": settings.SITE_URL + reverse("meals:shifts")},
+                )
+
+        transaction.on_commit(tell)
+    return member
 
 
 # History ---------------------------------------------------------------------
@@ -221,8 +395,35 @@ def member_export(*, member: Member) -> dict:
     }
 
 
+def erasure_refusal(member: Member) -> str | None:
+    """Why this record may not be erased from the members' pages, or None.
+
+    An account with rights above a volunteer's (staff, superuser, a group
+    other than ``volunteer``, a permission of its own) would lose its
+    password and its access: a coordinator could lock out another
+    coordinator or the site's administrator.
+    """
+    user = member.user
+    if user is None:
+        return None
+    if (
+        user.is_staff
+        or user.is_superuser
+        or user.user_permissions.exists()
+        or user.groups.exclude(name=VOLUNTEER).exists()
+    ):
+        return _(
+            "Ce compte ne peut pas être effacé ici : il a des droits en plus de ceux d'un·e bénévole "
+            "(coordination, partenaire ou administration). L'administrateur du site doit d'abord les lui retirer."
+        )
+    return None
+
+
 def member_erase(*, member: Member, by=None, now: datetime | None = None) -> Member:
-    """Remove a person's identity everywhere; keep their bookings, shifts and contributions anonymous."""
+    """Remove a person's identity everywhere; keep their bookings, shifts and contributions anonymous.
+
+    Refused (``ErasureRefused``, nothing written) for an account with rights above a volunteer's.
+    """
     from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
@@ -231,6 +432,9 @@ def member_erase(*, member: Member, by=None, now: datetime | None = None) -> Mem
     now = now or timezone.now()
     with transaction.atomic():
         member = Member.objects.select_for_update().get(pk=member.pk)
+        refusal = erasure_refusal(member)
+        if refusal:
+            raise ErasureRefused(refusal)
         Booking.objects.filter(member=member).update(name="", email="", phone="", notes="")
         if member.user_id:
             user = member.user

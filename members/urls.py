@@ -1,15 +1,20 @@
 from django.urls import path
 
-from members import views, views_signup
+from members import views
 
 app_name = "members"
 
 urlpatterns = [
     path("mon-espace/", views.home, name="home"),
     # Volunteer accounts (issue: shifts) --------------------------------
-    path("devenir-benevole/", views_signup.volunteer_signup, name="volunteer_signup"),
-    path("benevoles/", views_signup.volunteer_list, name="volunteers"),
-    path("benevoles/<int:pk>/activer/", views_signup.volunteer_toggle, name="volunteer_toggle"),
+    path("devenir-benevole/", views.volunteer_signup, name="volunteer_signup"),
+    path("devenir-benevole/message-envoye/", views.volunteer_signup_sent, name="volunteer_signup_sent"),
+    path("devenir-benevole/confirmer/<str:token>/", views.volunteer_confirm, name="volunteer_confirm"),
+    path("benevoles/", views.volunteer_list, name="volunteers"),
+    path("benevoles/<int:pk>/activer/", views.volunteer_toggle, name="volunteer_toggle"),
+    path("benevoles/<int:pk>/valider/", views.volunteer_approve, name="volunteer_approve"),
+    path("connexions-bloquees/", views.lockouts, name="lockouts"),
+    path("connexions-bloquees/debloquer/", views.unlock, name="unlock"),
     # Members, memberships, partners (issue: coordinators) -------------
     path("membres/", views.directory, name="directory"),
     path("membres/<int:pk>/", views.member_detail, name="member"),

@@ -1,18 +1,22 @@
 import json
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from members import services
+from meals.ratelimit import is_limited
+from members import lockout, services
 from members.forms import (
     MemberForm,
     MemberSearchForm,
@@ -21,8 +25,12 @@ from members.forms import (
     PartnerBookingForm,
     PartnerForm,
     ReferentForm,
+    UnlockForm,
+    VolunteerPasswordForm,
+    VolunteerSignupForm,
 )
 from members.models import Member, Membership, Partner
+from members.roles import VOLUNTEER
 
 PAGE_SIZE = 50
 
@@ -30,7 +38,154 @@ PAGE_SIZE = 50
 @login_required
 def home(request):
     """Where a volunteer, referent or coordinator lands after logging in."""
-    return render(request, "members/home.html")
+    # Only for an account without the volunteer's permission (read from the session's cache): no query for the others.
+    awaiting_approval = not request.user.has_perm("meals.add_shiftsignup") and (
+        Member.objects.filter(user=request.user, email_confirmed_at__isnull=False, approved_at__isnull=True).exists()
+    )
+    return render(request, "members/home.html", {"awaiting_approval": awaiting_approval})
+
+
+# Volunteers' sign-up and accounts -------------------------------------------
+
+
+def volunteer_signup(request):
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect("meals:shifts" if request.user.has_perm("meals.add_shiftsignup") else "members:home")
+    form = VolunteerSignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if is_limited(request, scope="signup", rate=settings.SIGNUP_RATE_LIMIT):
+            too_many = _(
+                "Trop d'inscriptions depuis cette connexion : réessayez plus tard, ou appelez la coordination."
+            )
+            form.add_error(None, too_many)
+            return render(request, "members/volunteer_signup.html", {"form": form}, status=429)
+        data = form.cleaned_data
+        # Counted by address too: sign-ups from many IPs must not flood one mailbox.
+        if not services.account_mail_limited(request, scope="signup", email=data["email"]):
+            services.volunteer_signup_request(name=data["name"], email=data["email"])
+        return redirect("members:volunteer_signup_sent")
+    return render(request, "members/volunteer_signup.html", {"form": form})
+
+
+def volunteer_signup_sent(request):
+    return render(request, "members/volunteer_signup_sent.html")
+
+
+def volunteer_confirm(request, token: str):
+    """The page the emailed link opens: choose a password, and the account exists (opening it changes nothing)."""
+    try:
+        signup = services.signup_from_token(token)
+    except services.SignupLinkInvalid as error:
+        expired = isinstance(error, services.SignupLinkExpired)
+        return render(request, "members/volunteer_confirm.html", {"error": str(error), "expired": expired}, status=400)
+    if services.account_exists(signup["email"]):
+        return render(request, "members/volunteer_confirm.html", {"exists": True})
+    form = VolunteerPasswordForm(request.POST or None, name=signup["name"], email=signup["email"])
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.volunteer_create(
+                name=signup["name"], email=signup["email"], password=form.cleaned_data["password1"]
+            )
+        except services.AccountExists:
+            return render(request, "members/volunteer_confirm.html", {"exists": True})
+        login(request, user, backend="members.backends.EmailBackend")
+        if user.member.approved_at:
+            messages.success(request, _("Bienvenue ! Votre compte est créé. Choisissez un créneau quand vous voulez."))
+            return redirect("meals:shifts")
+        messages.success(
+            request,
+            _("Merci ! Votre adresse est confirmée. La coordination va valider votre compte, puis vous écrira."),
+        )
+        return redirect("members:home")
+    return render(request, "members/volunteer_confirm.html", {"form": form, "signup": signup})
+
+
+@login_required
+@permission_required("members.change_member", raise_exception=True)
+def volunteer_list(request):
+    members = (
+        Member.objects.active()
+        .filter(user__groups__name=VOLUNTEER)
+        .select_related("user")
+        .order_by("-user__is_active", "name")
+        .distinct()
+    )
+    awaiting = (
+        Member.objects.active()
+        .filter(user__is_active=True, email_confirmed_at__isnull=False, approved_at__isnull=True)
+        .select_related("user")
+        .order_by("email_confirmed_at", "pk")
+    )
+    return render(request, "members/volunteers.html", {"volunteers": members, "awaiting": awaiting})
+
+
+@require_POST
+@login_required
+@permission_required("members.change_member", raise_exception=True)
+def volunteer_approve(request, pk: int):
+    member = get_object_or_404(Member, pk=pk)
+    try:
+        services.volunteer_approve(member=member, by=request.user)
+    except services.MemberError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("%(name)s peut maintenant choisir ses créneaux.") % {"name": member.name})
+    return redirect("members:volunteers")
+
+
+@require_POST
+@login_required
+@permission_required("members.change_member", raise_exception=True)
+def volunteer_toggle(request, pk: int):
+    member = get_object_or_404(Member.objects.select_related("user"), pk=pk, user__groups__name=VOLUNTEER)
+    user = member.user
+    if user == request.user or user.is_superuser or user.has_perm("members.change_member"):
+        messages.error(request, _("Ce compte ne peut pas être désactivé ici."))
+    else:
+        user.is_active = not user.is_active
+        user.save(update_fields=["is_active"])
+        if user.is_active:
+            messages.success(request, _("Le compte de %(name)s est réactivé.") % {"name": member.name})
+        else:
+            messages.success(
+                request,
+                _("Le compte de %(name)s est désactivé : cette personne ne peut plus se connecter.")
+                % {"name": member.name},
+            )
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return HttpResponseRedirect(target)  # not redirect(): "-1" is not a view name
+    return redirect("members:volunteers")
+
+
+# Login lockouts (coordinators) -------------------------------------------------
+
+
+@login_required
+@permission_required("members.change_member", raise_exception=True)
+def lockouts(request):
+    return render(
+        request,
+        "members/lockouts.html",
+        {"lockouts": lockout.current_lockouts(), "minutes": lockout.cool_off_minutes()},
+    )
+
+
+@require_POST
+@login_required
+@permission_required("members.change_member", raise_exception=True)
+def unlock(request):
+    form = UnlockForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez une adresse e-mail ou une adresse IP à débloquer."))
+    else:
+        data = form.cleaned_data
+        lockout.unlock(username=data["username"], ip_address=data["ip_address"])
+        messages.success(
+            request,
+            _("%(who)s peut de nouveau essayer de se connecter.") % {"who": data["username"] or data["ip_address"]},
+        )
+    return redirect("members:lockouts")
 
 
 # Members (coordinators) ------------------------------------------------------
@@ -146,11 +301,15 @@ def member_export(request, pk: int):
 def member_erase(request, pk: int):
     member = _member(pk)
     if request.method == "POST":
-        if member.erased_at is None:
-            services.member_erase(member=member, by=request.user)
-        messages.success(request, _("Les données personnelles sont effacées. Les chiffres restent justes."))
+        try:
+            if member.erased_at is None:
+                services.member_erase(member=member, by=request.user)
+        except services.ErasureRefused as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Les données personnelles sont effacées. Les chiffres restent justes."))
         return redirect("members:member", pk=member.pk)
-    return render(request, "members/erase.html", {"member": member})
+    return render(request, "members/erase.html", {"member": member, "refusal": services.erasure_refusal(member)})
 
 
 # Memberships -------------------------------------------------------------------

@@ -164,7 +164,15 @@ MATRIX: dict[str, Row] = {
     "members:home": Row(none, LOGGED_IN),
     # Anyone may sign up as a volunteer; someone already logged in is sent on.
     "members:volunteer_signup": Row(none, "200 200 302 302 302"),
+    "members:volunteer_signup_sent": Row(none, EVERYONE),
+    # A forged sign-up link is refused for everyone (a real one opens the password form).
+    "members:volunteer_confirm": Row(
+        lambda w: {"token": "forged.sign-up:link"}, "400 400 400 400 400", post="400 400 400 400 400"
+    ),
     "members:volunteers": Row(none, COORDINATORS),
+    "members:volunteer_approve": Row(lambda w: {"pk": w.volunteer.member.pk}, POST_ONLY, post=POST_COORDINATORS),
+    "members:lockouts": Row(none, COORDINATORS),
+    "members:unlock": Row(none, POST_ONLY, post=POST_COORDINATORS),
     "members:volunteer_toggle": Row(lambda w: {"pk": w.volunteer.member.pk}, POST_ONLY, post=POST_COORDINATORS),
     "members:directory": Row(none, COORDINATORS),
     "members:member": Row(member_pk, COORDINATORS),

@@ -1,6 +1,8 @@
+import re
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from meals.models import Shift, ShiftSignup
@@ -58,6 +60,12 @@ def test_someone_signs_up_as_a_volunteer_from_the_login_page(page, make_meal):
     assert_no_axe_violations(page)
     page.get_by_label("Votre prénom et votre nom").fill("Lucie Petit")
     page.get_by_label("Adresse e-mail").fill("lucie@example.org")
+    page.get_by_role("button", name="Recevoir le lien").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Regardez vos e-mails"
+    assert_no_axe_violations(page)
+    # The link of the mail (the live server shares this process's outbox).
+    page.goto(re.search(r"https?://[^/\s]+(/\S+/confirmer/\S+/)", mail.outbox[-1].body).group(1))
+    assert_no_axe_violations(page)
     page.locator("#id_password1").fill("une-soupe-au-potiron")
     page.get_by_label("Le même mot de passe, encore une fois").fill("une-soupe-au-potiron")
     page.get_by_role("button", name="Créer mon compte").click()

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from meals.models import Booking, Contribution, Meal, Shift, ShiftSignup
 from members.models import Member, Partner
@@ -17,7 +18,10 @@ def test_seed_demo_fills_an_empty_database_and_prints_logins(capsys):
     assert Booking.objects.filter(status=Booking.Status.CONFIRMED).exists()
     assert Contribution.objects.exists() and ShiftSignup.objects.exists()
     assert Partner.objects.exists() and Member.objects.count() > 60
-    assert authenticate(username="coordination@cantine.test", password="cantine-demo-2026").has_perm("meals.run_door")
+    # django-axes (first backend) counts logins per request: authenticate needs one.
+    request = RequestFactory().post("/comptes/login/")
+    coordinator = authenticate(request, username="coordination@cantine.test", password="cantine-demo-2026")
+    assert coordinator.has_perm("meals.run_door")
     # Every meal's seat counter matches its confirmed bookings.
     for meal in Meal.objects.all():
         confirmed = sum(b.party_size for b in meal.bookings.filter(status=Booking.Status.CONFIRMED))
