@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
+from meals.services.locks import lock_shift
 from meals.templatetags.cantine import punct
 
 logger = logging.getLogger(__name__)
@@ -111,9 +112,11 @@ def shift_claim(*, shift: Shift, member, booking=None, by=None, now=None) -> Shi
     """
     now = now or timezone.now()
     with transaction.atomic():
-        # Lock the shift row first: two volunteers racing for the last slot
-        # queue here, and the second one sees ``taken`` already incremented.
-        locked = Shift.objects.select_for_update().select_related("meal").get(pk=shift.pk)
+        # The meal, then the shift (meals.services.locks): two volunteers racing
+        # for the last slot queue there, the second one sees ``taken`` already
+        # incremented, and a guest booking with help (meal, then shift) never
+        # waits on us while we wait on her.
+        locked = lock_shift(shift)
         if locked.meal.is_cancelled:
             raise ShiftClosed(_("Ce repas est annulé."))
         if locked.starts_at <= now:
@@ -162,8 +165,8 @@ def shift_release(*, signup: ShiftSignup, by=None, now=None, force: bool = False
     """
     now = now or timezone.now()
     with transaction.atomic():
-        # Same lock as shift_claim, so ``taken`` and the sign-ups never disagree.
-        locked = Shift.objects.select_for_update().get(pk=signup.shift_id)
+        # Same locks as shift_claim (meal, then shift), so ``taken`` and the sign-ups never disagree.
+        locked = lock_shift(signup.shift_id)
         if not ShiftSignup.objects.filter(pk=signup.pk, shift=locked).exists():
             raise NotOnShift(_("Vous n'êtes plus inscrit·e sur ce créneau."))
         if not force and not can_release_late(by):
@@ -210,7 +213,7 @@ def shift_reminders_send(*, now=None, day: date | None = None) -> int:
         with transaction.atomic():
             # Lock and re-check, so two runs at once never mail twice.
             todo = list(
-                ShiftSignup.objects.select_for_update()
+                ShiftSignup.objects.select_for_update(of=("self",))  # not the joined shift and meal rows
                 .filter(pk__in=pks, reminder_sent_at__isnull=True)
                 .select_related("shift__meal")
                 .order_by("shift__starts_at")
