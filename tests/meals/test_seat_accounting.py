@@ -147,3 +147,22 @@ def test_the_promotion_run_promotes_once_a_block_is_released(make_meal, partner)
     assert waitlist_promote(meal=meal, now=release - timedelta(minutes=1)) == []
     assert [b.pk for b in waitlist_promote(meal=meal, now=release)] == [waiting.pk]
     assert seats(meal) == (1, 1)
+
+
+def test_the_promote_waitlists_command_gives_released_seats_to_the_waiting_list(make_meal, partner, clock):
+    import io
+
+    from django.core.management import call_command
+
+    now, move = clock
+    meal = make_meal(capacity=1)
+    SeatBlock.objects.create(meal=meal, partner=partner, seats=1, release_at=now + timedelta(hours=1))
+    waiting = booking_create(meal=meal, name="Tôt", email="tot@example.org")
+    assert status(waiting) == Booking.Status.WAITLISTED
+    out = io.StringIO()
+    call_command("promote_waitlists", stdout=out)
+    assert status(waiting) == Booking.Status.WAITLISTED and "0" in out.getvalue()
+    move(timedelta(hours=2))
+    call_command("promote_waitlists", stdout=out)
+    assert status(waiting) == Booking.Status.CONFIRMED
+    assert "Bookings promoted: 1" in out.getvalue()
