@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -381,21 +381,22 @@ def booking_cancel(*, booking: Booking, now: datetime | None = None) -> list[Boo
 
 
 def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
-    """Confirm the waiting bookings that fit in the seats free for them; call with ``meal`` locked.
+    """Confirm the waiting bookings that fit in the seats free for them.
 
+    Call with ``meal`` locked and its ``seats_taken`` current (it is kept so).
     First come, first served: a party too big for the free seats is skipped,
     the next one that fits goes in. A partner's waiting booking may use its
     partner's unreleased block; nobody else may. Each promoted guest takes
     the help slot offered when booking, if the team still has room, and is
     told once the transaction commits. Nothing moves once the meal has
     started (the people waiting are not in the room) or if it is cancelled.
-    ``meal.seats_taken`` is kept up to date. Returns the promoted bookings.
+    Returns the promoted bookings.
     """
     from meals.emails import send_promotion
-    from meals.services.planning import held_seats
+    from meals.models import SeatBlock
 
-    if meal.is_cancelled or now >= meal.starts_at:
-        return []
+    if meal.is_cancelled or now >= meal.starts_at or meal.seats_taken >= meal.capacity:
+        return []  # the last case: no seat is free for anyone, whatever the blocks
     waiting = list(
         Booking.objects.filter(meal=meal, status=Booking.Status.WAITLISTED)
         .select_related("member")
@@ -403,11 +404,22 @@ def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
     )
     if not waiting:
         return []
-    seats_taken = Meal.objects.values_list("seats_taken", flat=True).get(pk=meal.pk)
+    # planning.held_seats(), computed once and kept up to date as partners' people go in.
+    blocks = dict(SeatBlock.objects.filter(meal=meal, release_at__gt=now).values_list("partner_id", "seats"))
+    used = dict(
+        Booking.objects.filter(meal=meal, status=Booking.Status.CONFIRMED, partner_id__in=list(blocks))
+        .values("partner_id")
+        .annotate(seats=Sum("party_size"))
+        .values_list("partner_id", "seats")
+    )
     promoted: list[Booking] = []
     for candidate in waiting:
-        free = meal.capacity - seats_taken - held_seats(meal=meal, now=now, exclude_partner=candidate.partner_id)
-        if candidate.party_size > free:
+        held = sum(
+            max(seats - used.get(partner_id, 0), 0)
+            for partner_id, seats in blocks.items()
+            if partner_id != candidate.partner_id
+        )
+        if candidate.party_size > meal.capacity - meal.seats_taken - held:
             continue
         if candidate.help_with and candidate.member_id:
             # The help they offered when they booked, if the team still has room
@@ -418,13 +430,14 @@ def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
         candidate.status = Booking.Status.CONFIRMED
         candidate.promoted_at = now
         candidate.save(update_fields=["status", "promoted_at"])
-        seats_taken += candidate.party_size
+        meal.seats_taken += candidate.party_size
+        if candidate.partner_id in blocks:
+            used[candidate.partner_id] = used.get(candidate.partner_id, 0) + candidate.party_size
         promoted.append(candidate)
         if candidate.email:
             transaction.on_commit(lambda pk=candidate.pk: send_promotion(pk))
     if promoted:
-        Meal.objects.filter(pk=meal.pk).update(seats_taken=seats_taken)
-    meal.seats_taken = seats_taken
+        Meal.objects.filter(pk=meal.pk).update(seats_taken=meal.seats_taken)
     return promoted
 
 

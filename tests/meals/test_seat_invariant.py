@@ -227,7 +227,7 @@ def test_seat_accounting_holds_whatever_happens():
     run_state_machine_as_test(
         SeatMachine,
         settings=settings(
-            max_examples=60,
+            max_examples=50,
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
