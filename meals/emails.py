@@ -104,6 +104,18 @@ def send_promotion(booking_pk: int) -> bool:
         return _send(booking, kind="promotion", subject=subject, attach_ics=True)
 
 
+def send_booking_link(booking_pk: int) -> bool:
+    """Send a live booking's private link again, to the email stored on it (someone booked again with its contact)."""
+    booking = _booking(booking_pk)
+    if booking is None or booking.status == Booking.Status.CANCELLED:
+        return False
+    with translation.override(booking.language or settings.LANGUAGE_CODE):
+        from meals.templatetags.cantine import when
+
+        subject = _("Votre réservation — %(when)s") % {"when": when(booking.meal.starts_at)}
+        return _send(booking, kind="link", subject=subject)
+
+
 def send_reminder(booking: Booking) -> bool:
     with translation.override(booking.language or settings.LANGUAGE_CODE):
         from meals.templatetags.cantine import hour

@@ -13,6 +13,7 @@ urlpatterns = [
     path("repas/<int:pk>/", public.meal_detail, name="meal"),
     path("repas/<int:pk>/reserver/", booking.book, name="book"),
     path("repas/<int:pk>/reserver-pour/", booking.book_on_behalf, name="book_on_behalf"),
+    path("repas/<int:pk>/reservation-envoyee/", booking.booking_sent, name="booking_sent"),
     path("reservation/<str:token>/", booking.booking_detail, name="booking"),
     path("reservation/<str:token>/annuler/", booking.cancel_booking, name="cancel_booking"),
     path("reservation/<str:token>/cantine.ics", booking.booking_ics, name="booking_ics"),

@@ -225,6 +225,16 @@ def member_history(*, member: Member, now: datetime | None = None) -> dict:
     return figures
 
 
+def _lock_meals_of(*members: Member) -> None:
+    """Lock the meals the members booked or help at, before their own rows (meals.services.locks)."""
+    from meals.models import Booking, ShiftSignup
+    from meals.services.locks import lock_meals
+
+    booked = Booking.objects.filter(member__in=members).values_list("meal_id", flat=True)
+    helping = ShiftSignup.objects.filter(member__in=members).values_list("shift__meal_id", flat=True)
+    lock_meals([*booked, *helping])
+
+
 # Merge -------------------------------------------------------------------------
 
 
@@ -239,7 +249,9 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
     if keep.pk == drop.pk:
         raise MergeConflict(_("Choisissez deux fiches différentes."))
     with transaction.atomic():
-        # Lock both rows in a fixed order so two merges never deadlock.
+        # The meals of their bookings first (the one lock order: meal, ... then
+        # the member, as a booking does), then both rows in a fixed order.
+        _lock_meals_of(keep, drop)
         locked = {m.pk: m for m in Member.objects.select_for_update().filter(pk__in=[keep.pk, drop.pk]).order_by("pk")}
         keep, drop = locked[keep.pk], locked[drop.pk]
         if keep.erased_at or drop.erased_at:
@@ -431,6 +443,7 @@ def member_erase(*, member: Member, by=None, now: datetime | None = None) -> Mem
 
     now = now or timezone.now()
     with transaction.atomic():
+        _lock_meals_of(member)  # before the member, as a booking does: no deadlock with one
         member = Member.objects.select_for_update().get(pk=member.pk)
         refusal = erasure_refusal(member)
         if refusal:

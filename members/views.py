@@ -517,6 +517,10 @@ def partner_booking_cancel(request, pk: int, booking_pk: int):
     booking = get_object_or_404(Booking, pk=booking_pk, partner=partner)
     from meals.services import planning
 
-    planning.partner_booking_cancel(booking=booking)
-    messages.success(request, _("La réservation est annulée."))
+    try:
+        planning.partner_booking_cancel(booking=booking)
+    except planning.PlanningError as error:  # the meal is over, or the guest came: as on the guest's own link
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("La réservation est annulée."))
     return redirect("members:partner_bookings", pk=partner.pk)

@@ -121,6 +121,7 @@ MATRIX: dict[str, Row] = {
     "meals:meal": Row(meal_pk, EVERYONE),
     "meals:book": Row(meal_pk, POST_ONLY),
     "meals:book_on_behalf": Row(meal_pk, COORDINATORS, post=POST_COORDINATORS),
+    "meals:booking_sent": Row(meal_pk, EVERYONE, post="405 405 405 405 405"),
     "meals:booking": Row(token, "404 200 200 200 200"),
     "meals:cancel_booking": Row(token, POST_ONLY, post="404 - - - -"),
     "meals:booking_ics": Row(token, "404 200 200 200 200"),

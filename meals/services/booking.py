@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meals.idempotency import claim, keep
 from meals.models import Booking, Meal, Shift, ShiftSignup
+from meals.services.locks import lock_booking, lock_meal
 from members.models import Member
 
 logger = logging.getLogger(__name__)
@@ -147,7 +149,27 @@ def waitlist_position(booking: Booking) -> int | None:
     return ahead.count() + 1
 
 
-def booking_create(
+@dataclass(frozen=True)
+class BookingResult:
+    """What came of a booking request: the booking, and what to tell whoever asked.
+
+    ``is_duplicate``: the contact already had a live booking on this meal,
+    which is ``booking`` — for the coordinator's eyes only; a guest is told
+    nothing of it (its private link went again to the contact stored on it).
+    ``help_message``: what became of the help offered (``help_with``), or "".
+    """
+
+    booking: Booking
+    is_duplicate: bool = False
+    help_message: str = ""
+
+
+def booking_create(**kwargs) -> Booking:
+    """``booking_place(...)``, for callers that only need the booking (same arguments)."""
+    return booking_place(**kwargs).booking
+
+
+def booking_place(
     *,
     meal: Meal,
     name: str,
@@ -162,17 +184,21 @@ def booking_create(
     override_capacity: bool = False,
     now: datetime | None = None,
     key: str = "",
-) -> Booking:
+) -> BookingResult:
     """Book ``party_size`` seats at ``meal`` for one person.
 
     Confirmed while seats fit, otherwise waitlisted. Booking again with the
-    same email or phone returns the live booking already there, with
-    ``booking.is_duplicate = True``. With ``help_with`` (a shift role) a
-    confirmed guest also takes a slot on that shift, in the same transaction;
-    when the shift is full the booking stands and ``booking.help_message`` says
-    so. A waitlisted guest takes no slot (a volunteer sure to come may need
-    it): the offer is kept and taken, if there is still room, when a seat
-    frees up for them.
+    same email or phone makes no second booking: the result holds the live
+    booking already there (``is_duplicate``), and, unless a coordinator books
+    on someone's behalf, its private link is sent again to the email stored
+    on it — the one who typed the contact learns nothing. A closed or past
+    meal refuses a duplicate exactly as it refuses a new booking.
+
+    With ``help_with`` (a shift role) a confirmed guest also takes a slot on
+    that shift, in the same transaction; when the shift is full the booking
+    stands and ``help_message`` says so. A waitlisted guest takes no slot (a
+    volunteer sure to come may need it): the offer is kept and taken, if there
+    is still room, when a seat frees up for them.
 
     ``by`` with ``meals.book_on_behalf`` (a coordinator) may book after the
     cut-off, with only a name, and with ``override_capacity`` beyond capacity
@@ -197,35 +223,30 @@ def booking_create(
         # The meal row lock serialises every booking of this meal: the seat
         # count, the duplicate check and the waiting-list order below all see
         # the bookings committed before us, and nobody else writes meanwhile.
-        locked = Meal.objects.select_for_update().get(pk=meal.pk)
+        locked = lock_meal(meal)
         # The same rendered form again (a double tap, a retry): the booking it made the first time.
         if (first := claim(key, "booking", Booking)) is not None:
-            return first
-        # Booking again shows the booking already there, even after the cut-off.
-        contact = Q()
-        if email:
-            contact |= Q(email=email)
-        if phone:
-            contact |= Q(phone=phone)
-        if contact:
-            existing = (
-                Booking.objects.filter(meal=locked).exclude(status=Booking.Status.CANCELLED).filter(contact).first()
-            )
-            if existing is not None:
-                existing.is_duplicate = True
-                existing.help_message = ""
-                return existing
-
+            return BookingResult(booking=first)
         if locked.is_cancelled:
             raise MealCancelled(_("Ce repas est annulé. Nous sommes désolés."))
         if not privileged:
+            # Before the duplicate check: a closed meal answers the same to everyone.
             if now < locked.booking_opens_at:
                 raise BookingClosed(_("Les réservations pour ce repas ne sont pas encore ouvertes."))
             if now >= locked.booking_closes_at:
                 raise BookingClosed(
                     _("Les réservations pour ce repas sont closes. Appelez la cantine, on trouvera une solution.")
                 )
+        existing = _live_booking(meal=locked, email=email, phone=phone)
+        if existing is not None:
+            if not privileged:
+                from meals.emails import send_booking_link
 
+                transaction.on_commit(lambda: send_booking_link(existing.pk))
+            return BookingResult(booking=existing, is_duplicate=True)
+
+        # Seats a block gave back since the last write go to those already waiting, first.
+        promote_waiting(meal=locked, now=now)
         member = _member_for(name=name, email=email, phone=phone, language=language, partner=partner)
         booking = Booking(
             meal=locked,
@@ -256,18 +277,15 @@ def booking_create(
         else:
             booking.status = Booking.Status.WAITLISTED
         booking.save()
-        booking.is_duplicate = False
-        booking.help_message = ""
 
+        help_message = ""
         if help_with and booking.status == Booking.Status.WAITLISTED:
-            booking.help_message = _(
+            help_message = _(
                 "Merci pour le coup de main ! Si une place se libère pour vous, nous vous inscrirons aussi, "
                 "s'il reste de la place dans l'équipe."
             )
         elif help_with:
-            booking.help_message = _claim_help(
-                meal=locked, role=help_with, member=member, booking=booking, by=by, now=now
-            )
+            help_message = _claim_help(meal=locked, role=help_with, member=member, booking=booking, by=by, now=now)
 
         if booking.email:
             from meals.emails import send_booking_confirmation
@@ -277,7 +295,19 @@ def booking_create(
         keep(key, "booking", booking)
 
     meal.seats_taken = Meal.objects.values_list("seats_taken", flat=True).get(pk=meal.pk)
-    return booking
+    return BookingResult(booking=booking, help_message=help_message)
+
+
+def _live_booking(*, meal: Meal, email: str, phone: str) -> Booking | None:
+    """The live booking of ``meal`` with this email or phone (the database allows one of each)."""
+    contact = Q()
+    if email:
+        contact |= Q(email=email)
+    if phone:
+        contact |= Q(phone=phone)
+    if not contact:
+        return None
+    return Booking.objects.filter(meal=meal).exclude(status=Booking.Status.CANCELLED).filter(contact).first()
 
 
 def _claim_help(*, meal: Meal, role: str, member: Member, booking: Booking, by, now) -> str:
@@ -309,68 +339,119 @@ def _local_hour(value: datetime) -> str:
     return hour(value)
 
 
+class AlreadyCheckedIn(BookingError):
+    """The guest came and was welcomed at the door: her seat was used."""
+
+
+class MealOver(BookingError):
+    """The meal has already taken place."""
+
+
 def booking_cancel(*, booking: Booking, now: datetime | None = None) -> list[Booking]:
     """Cancel ``booking``: free its seats, promote the waiting list, release its shift slots.
 
-    Returns the bookings promoted from the waiting list (FIFO; a party too
-    big for the freed seats is skipped, the next one that fits goes in).
-    Their guests get "une place s'est libérée" once the transaction commits.
-    Cancelling twice does nothing the second time.
+    Returns the bookings promoted from the waiting list (``promote_waiting``).
+    Cancelling twice does nothing the second time. Refused, with nothing
+    written, once the meal is over (``MealOver``) or once the guest has been
+    checked in at the door (``AlreadyCheckedIn``: she came, the seat was
+    used; the desk undoes the check-in first if it was a mistake). So a
+    confirmed booking always holds its seats, and ``seats_taken`` is exactly
+    the seats of the confirmed bookings.
     """
     now = now or timezone.now()
-    promoted: list[Booking] = []
     with transaction.atomic():
-        # Meal first, as in booking_create: one lock order, no deadlock.
-        locked_meal = Meal.objects.select_for_update().get(pk=booking.meal_id)
-        current = Booking.objects.select_for_update().get(pk=booking.pk)
+        # Meal, then its shifts (slots given back, slots taken by the promoted), then the booking.
+        locked_meal = lock_meal(booking.meal_id, shifts=True)
+        current = lock_booking(booking)
         if current.status == Booking.Status.CANCELLED:
             booking.status = current.status
             return []
+        if locked_meal.ends_at < now:
+            raise MealOver(_("Ce repas est passé."))
+        if current.checked_in_at is not None:
+            raise AlreadyCheckedIn(
+                _("Vous êtes déjà passé·e à l'accueil : cette réservation ne peut plus être annulée ici.")
+            )
         was_confirmed = current.status == Booking.Status.CONFIRMED
         current.status = Booking.Status.CANCELLED
         current.cancelled_at = now
         current.save(update_fields=["status", "cancelled_at"])
-        seats_taken = locked_meal.seats_taken
-        if was_confirmed and current.checked_in_at is None:
-            seats_taken -= current.party_size
-        elif was_confirmed:
-            # Came and ate: the seat was used, only the booking is closed.
-            pass
-        if not locked_meal.is_cancelled and now < locked_meal.starts_at:
-            from meals.services.planning import held_seats
-
-            free = locked_meal.capacity - seats_taken - held_seats(meal=locked_meal, now=now)
-            waiting = Booking.objects.filter(meal=locked_meal, status=Booking.Status.WAITLISTED).order_by(
-                "created_at", "pk"
-            )
-            for candidate in waiting:
-                if free <= 0:
-                    break
-                if candidate.party_size <= free:
-                    candidate.status = Booking.Status.CONFIRMED
-                    candidate.promoted_at = now
-                    candidate.save(update_fields=["status", "promoted_at"])
-                    free -= candidate.party_size
-                    seats_taken += candidate.party_size
-                    promoted.append(candidate)
-                    if candidate.help_with and candidate.member_id:
-                        # The help they offered when they booked, if the team still has room.
-                        _claim_help(
-                            meal=locked_meal, role=candidate.help_with, member=candidate.member,
-                            booking=candidate, by=None, now=now,
-                        )  # fmt: skip
-        if seats_taken != locked_meal.seats_taken:
-            Meal.objects.filter(pk=locked_meal.pk).update(seats_taken=seats_taken)
+        if was_confirmed:
+            Meal.objects.filter(pk=locked_meal.pk).update(seats_taken=F("seats_taken") - current.party_size)
+            locked_meal.seats_taken -= current.party_size
         _release_signups(booking=current)
-
-        from meals.emails import send_promotion
-
-        for candidate in promoted:
-            if candidate.email:
-                transaction.on_commit(lambda pk=candidate.pk: send_promotion(pk))
+        promoted = promote_waiting(meal=locked_meal, now=now)
     booking.status = current.status
     booking.cancelled_at = current.cancelled_at
     return promoted
+
+
+def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
+    """Confirm the waiting bookings that fit in the seats free for them.
+
+    Call with ``meal`` locked and its ``seats_taken`` current (it is kept so).
+    First come, first served: a party too big for the free seats is skipped,
+    the next one that fits goes in. A partner's waiting booking may use its
+    partner's unreleased block; nobody else may. Each promoted guest takes
+    the help slot offered when booking, if the team still has room, and is
+    told once the transaction commits. Nothing moves once the meal has
+    started (the people waiting are not in the room) or if it is cancelled.
+    Returns the promoted bookings.
+    """
+    from meals.emails import send_promotion
+    from meals.models import SeatBlock
+
+    if meal.is_cancelled or now >= meal.starts_at or meal.seats_taken >= meal.capacity:
+        return []  # the last case: no seat is free for anyone, whatever the blocks
+    waiting = list(
+        Booking.objects.filter(meal=meal, status=Booking.Status.WAITLISTED)
+        .select_related("member")
+        .order_by("created_at", "pk")
+    )
+    if not waiting:
+        return []
+    # planning.held_seats(), computed once and kept up to date as partners' people go in.
+    blocks = dict(SeatBlock.objects.filter(meal=meal, release_at__gt=now).values_list("partner_id", "seats"))
+    used = dict(
+        Booking.objects.filter(meal=meal, status=Booking.Status.CONFIRMED, partner_id__in=list(blocks))
+        .values("partner_id")
+        .annotate(seats=Sum("party_size"))
+        .values_list("partner_id", "seats")
+    )
+    promoted: list[Booking] = []
+    for candidate in waiting:
+        held = sum(
+            max(seats - used.get(partner_id, 0), 0)
+            for partner_id, seats in blocks.items()
+            if partner_id != candidate.partner_id
+        )
+        if candidate.party_size > meal.capacity - meal.seats_taken - held:
+            continue
+        if candidate.help_with and candidate.member_id:
+            # The help they offered when they booked, if the team still has room
+            # (the shift before the booking row, as the lock order wants).
+            _claim_help(
+                meal=meal, role=candidate.help_with, member=candidate.member, booking=candidate, by=None, now=now
+            )
+        candidate.status = Booking.Status.CONFIRMED
+        candidate.promoted_at = now
+        candidate.save(update_fields=["status", "promoted_at"])
+        meal.seats_taken += candidate.party_size
+        if candidate.partner_id in blocks:
+            used[candidate.partner_id] = used.get(candidate.partner_id, 0) + candidate.party_size
+        promoted.append(candidate)
+        if candidate.email:
+            transaction.on_commit(lambda pk=candidate.pk: send_promotion(pk))
+    if promoted:
+        Meal.objects.filter(pk=meal.pk).update(seats_taken=meal.seats_taken)
+    return promoted
+
+
+def waitlist_promote(*, meal: Meal, now: datetime | None = None) -> list[Booking]:
+    """Promote whoever now fits (e.g. a partner's block came to its release time). Safe to run any time."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        return promote_waiting(meal=lock_meal(meal, shifts=True), now=now)
 
 
 def _release_signups(*, booking: Booking) -> None:

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from meals.idempotency import claim, keep
 from meals.models import Booking, Contribution, Meal, TillClosing
+from meals.services.locks import lock_booking, lock_meal
 from members.models import PaymentMethod
 
 CENT = Decimal("0.01")
@@ -67,11 +68,6 @@ class NotAGuest(DoorError):
     """A booking that is not a confirmed seat of this meal."""
 
 
-def _lock_meal(meal: Meal | int) -> Meal:
-    pk = meal.pk if isinstance(meal, Meal) else meal
-    return Meal.objects.select_for_update().get(pk=pk)
-
-
 def open_closing(meal: Meal) -> TillClosing | None:
     return TillClosing.objects.filter(meal=meal, reopened_at__isnull=True).first()
 
@@ -106,10 +102,10 @@ def booking_check_in(*, booking: Booking, by, now: datetime | None = None, key: 
     """Mark a confirmed booking as arrived. A second tap changes nothing (the first time stays)."""
     now = now or timezone.now()
     with transaction.atomic():
-        meal = _lock_meal(booking.meal_id)
+        meal = lock_meal(booking.meal_id)
         if (first := claim(key, "check_in", Booking)) is not None:
             return first
-        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        locked = lock_booking(booking)
         if meal.is_cancelled:
             raise MealCancelled(_("Ce repas est annulé."))
         if locked.status != Booking.Status.CONFIRMED:
@@ -127,29 +123,39 @@ def booking_undo_check_in(*, booking: Booking, by, now: datetime | None = None, 
     """Undo a check-in tapped by mistake.
 
     A walk-in exists only because someone came: undoing it removes them
-    (booking cancelled, seats freed). No waiting-list promotion here: at the
-    door the meal is under way, and the people waiting are not in the room.
+    (booking cancelled, seats freed). A booked guest keeps her seat: she is
+    only no longer marked as arrived. Seats freed before the meal starts go
+    to the waiting list (``promote_waiting``); once it is under way, the
+    people waiting are not in the room and nobody is promoted.
+
+    A booking cancelled while checked in (the old rule let a guest cancel
+    after arriving, keeping the seat as used) gives its seats back here.
     """
+    from meals.services.booking import promote_waiting
+
     now = now or timezone.now()
     with transaction.atomic():
-        meal = _lock_meal(booking.meal_id)
+        meal = lock_meal(booking.meal_id, shifts=True)
         if (first := claim(key, "undo_check_in", Booking)) is not None:
             return first
-        locked = Booking.objects.select_for_update().get(pk=booking.pk)
+        locked = lock_booking(booking)
+        freed = 0
         keep(key, "undo_check_in", locked)
         if locked.is_walk_in:
             if locked.status == Booking.Status.CANCELLED:
                 return locked
             locked.status = Booking.Status.CANCELLED
             locked.cancelled_at = now
-            locked.checked_in_at = None
-            locked.checked_in_by = None
-            locked.save(update_fields=["status", "cancelled_at", "checked_in_at", "checked_in_by"])
-            Meal.objects.filter(pk=meal.pk).update(seats_taken=F("seats_taken") - locked.party_size)
-        else:
-            locked.checked_in_at = None
-            locked.checked_in_by = None
-            locked.save(update_fields=["checked_in_at", "checked_in_by"])
+            freed = locked.party_size
+        elif locked.status == Booking.Status.CANCELLED and locked.checked_in_at is not None and not meal.is_cancelled:
+            freed = min(locked.party_size, meal.seats_taken)
+        locked.checked_in_at = None
+        locked.checked_in_by = None
+        locked.save(update_fields=["status", "cancelled_at", "checked_in_at", "checked_in_by"])
+        if freed:
+            Meal.objects.filter(pk=meal.pk).update(seats_taken=F("seats_taken") - freed)
+            meal.seats_taken -= freed
+            promote_waiting(meal=meal, now=now)
     booking.checked_in_at, booking.checked_in_by, booking.status = None, None, locked.status
     return locked
 
@@ -175,7 +181,7 @@ def walk_in_add(
     if not 1 <= int(party_size) <= MAX_WALK_IN_PARTY:
         raise DoorError(_("Entre 1 et %(max)s personnes.") % {"max": MAX_WALK_IN_PARTY})
     with transaction.atomic():
-        locked = _lock_meal(meal)
+        locked = lock_meal(meal)
         if (first := claim(key, "walk_in", Booking)) is not None:
             return first
         if locked.is_cancelled:
@@ -233,7 +239,7 @@ def contribution_record(
     if method not in PaymentMethod.values:
         raise InvalidContribution(_("Choisissez un moyen de paiement de la liste."))
     with transaction.atomic():
-        locked = _lock_meal(meal)
+        locked = lock_meal(meal)
         if (first := claim(key, "contribution", Contribution)) is not None:
             return first
         if locked.is_cancelled:
@@ -263,7 +269,7 @@ def contribution_void(
     """Void a mistaken contribution (never delete it): who, when, why."""
     reason = _reason(reason, message=_("Dites pourquoi vous annulez cette participation."))
     with transaction.atomic():
-        meal = _lock_meal(contribution.meal_id)
+        meal = lock_meal(contribution.meal_id)
         if (first := claim(key, "void", Contribution)) is not None:
             return first
         locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
@@ -305,7 +311,7 @@ def till_close(
     """Close the till: the cash counted against the cash the non-voided cash rows say."""
     counted_cash = _check_amount(counted_cash, ceiling=CASH_COUNT_CEILING)
     with transaction.atomic():
-        locked = _lock_meal(meal)
+        locked = lock_meal(meal)
         if (first := claim(key, "till_close", TillClosing)) is not None:
             return first
         if open_closing(locked) is not None:
@@ -325,7 +331,7 @@ def till_reopen(*, meal: Meal, by, reason: str, now: datetime | None = None, key
     """Reopen a closed till, with a reason; the closing row stays as it was counted."""
     reason = _reason(reason, message=_("Dites pourquoi vous rouvrez la caisse."))
     with transaction.atomic():
-        locked = _lock_meal(meal)
+        locked = lock_meal(meal)
         if (first := claim(key, "till_reopen", TillClosing)) is not None:
             return first
         closing = TillClosing.objects.select_for_update().filter(meal=locked, reopened_at__isnull=True).first()

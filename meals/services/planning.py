@@ -19,6 +19,7 @@ from django.utils.translation import override
 
 from meals.idempotency import claim, keep
 from meals.models import Booking, Meal, MealSeries, SeatBlock, Shift, ShiftSignup
+from meals.services.locks import lock_meal, lock_meals
 from meals.services.shifts import shifts_create_default
 
 # Fields a coordinator may set on a meal (besides its times and booking window).
@@ -237,18 +238,36 @@ def _apply(meal: Meal, *, values: dict, times: MealTimes | None, day: date | Non
 
 
 def meal_update(
-    *, meal: Meal, values: dict, times: MealTimes | None = None, day: date | None = None, key: str = ""
+    *,
+    meal: Meal,
+    values: dict,
+    times: MealTimes | None = None,
+    day: date | None = None,
+    now: datetime | None = None,
+    key: str = "",
 ) -> Meal:
-    """Edit one meal. A capacity below the seats already booked is refused, nothing written."""
+    """Edit one meal. A capacity below the seats already booked is refused, nothing written.
+
+    More seats go to the waiting list at once (first come, first served).
+    """
+    now = now or timezone.now()
     with transaction.atomic():
         # Lock first: a booking taking a seat meanwhile must not slip under the new capacity.
-        locked = Meal.objects.select_for_update().get(pk=meal.pk)
+        locked = lock_meal(meal, shifts=True)
         # A replay of an older edit must not undo a later one.
         if (first := claim(key, "meal_update", Meal)) is not None:
             return first
         _apply(locked, values=values, times=times, day=day)
+        _promote(locked, now=now)
         keep(key, "meal_update", locked)
     return locked
+
+
+def _promote(meal: Meal, *, now: datetime) -> None:
+    """Seats freed by a planning change (capacity, a seat block) go to the waiting list."""
+    from meals.services.booking import promote_waiting
+
+    promote_waiting(meal=meal, now=now)
 
 
 def series_update_future(
@@ -266,10 +285,14 @@ def series_update_future(
     """
     now = now or timezone.now()
     with transaction.atomic():
-        meals = list(
-            Meal.objects.select_for_update()
-            .filter(series=series, starts_at__gte=now, status=Meal.Status.SCHEDULED)
-            .order_by("starts_at")
+        future = Meal.objects.filter(series=series, starts_at__gte=now, status=Meal.Status.SCHEDULED)
+        meals = sorted(
+            (
+                meal
+                for meal in lock_meals(future.values_list("pk", flat=True))
+                if meal.starts_at >= now and meal.status == Meal.Status.SCHEDULED  # as seen under the lock
+            ),
+            key=lambda meal: (meal.starts_at, meal.pk),
         )
         if (first := claim(key, "series_update", None)) is not None:
             return first
@@ -278,6 +301,7 @@ def series_update_future(
             meals = [meal for meal in meals if timezone.localtime(meal.starts_at).time() == hour]
         for meal in meals:
             _apply(meal, values=values, times=times)
+            _promote(meal, now=now)
         if "capacity" in values:
             MealSeries.objects.filter(pk=series.pk).update(capacity=values["capacity"])
         if times is not None:
@@ -301,8 +325,8 @@ def meal_cancel(*, meal: Meal, by, reason: str, now: datetime | None = None) -> 
     """
     now = now or timezone.now()
     with transaction.atomic():
-        # Lock the meal first, as every booking and claim does: nobody books in between.
-        locked = Meal.objects.select_for_update().get(pk=meal.pk)
+        # Lock the meal and its shifts first, as every booking and claim does: nobody books in between.
+        locked = lock_meal(meal, shifts=True)
         if locked.is_cancelled:
             raise MealAlreadyCancelled(_("Ce repas est déjà annulé."))
         bookings = list(
@@ -364,10 +388,16 @@ class SeatBlockError(PlanningError):
     pass
 
 
-def seat_block_set(*, meal: Meal, partner, seats: int, release_at: datetime, key: str = "") -> SeatBlock:
-    """Hold ``seats`` of ``meal`` for ``partner`` until ``release_at`` (replaces its block)."""
+def seat_block_set(
+    *, meal: Meal, partner, seats: int, release_at: datetime, now: datetime | None = None, key: str = ""
+) -> SeatBlock:
+    """Hold ``seats`` of ``meal`` for ``partner`` until ``release_at`` (replaces its block).
+
+    Seats the block gives back (fewer seats, or ``release_at`` now) go to the waiting list at once.
+    """
+    now = now or timezone.now()
     with transaction.atomic():
-        locked = Meal.objects.select_for_update().get(pk=meal.pk)
+        locked = lock_meal(meal, shifts=True)
         if (first := claim(key, "seat_block", SeatBlock)) is not None:
             return first
         others = (
@@ -385,6 +415,7 @@ def seat_block_set(*, meal: Meal, partner, seats: int, release_at: datetime, key
         block, _created = SeatBlock.objects.update_or_create(
             meal=locked, partner=partner, defaults={"seats": seats, "release_at": release_at}
         )
+        _promote(locked, now=now)
         keep(key, "seat_block", block)
     return block
 
@@ -440,8 +471,15 @@ def partner_booking_create(
         raise PartnerBookingRefused(str(error)) from error
 
 
-def partner_booking_cancel(*, booking: Booking) -> None:
-    """A referent cancels one of its own bookings: the booking rules free the seat and promote."""
-    from meals.services.booking import booking_cancel
+def partner_booking_cancel(*, booking: Booking, now: datetime | None = None) -> None:
+    """A referent cancels one of its own bookings: the booking rules free the seat and promote.
 
-    booking_cancel(booking=booking)
+    The rules of the guest's own link hold: not once the meal is over, nor
+    once the guest has been checked in (``PartnerBookingRefused``).
+    """
+    from meals.services.booking import BookingError, booking_cancel
+
+    try:
+        booking_cancel(booking=booking, now=now)
+    except BookingError as error:
+        raise PartnerBookingRefused(str(error)) from error

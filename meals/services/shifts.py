@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from meals.idempotency import claim, keep
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
+from meals.services.locks import lock_shift
 from meals.templatetags.cantine import punct
 
 logger = logging.getLogger(__name__)
@@ -112,9 +113,11 @@ def shift_claim(*, shift: Shift, member, booking=None, by=None, now=None, key: s
     """
     now = now or timezone.now()
     with transaction.atomic():
-        # Lock the shift row first: two volunteers racing for the last slot
-        # queue here, and the second one sees ``taken`` already incremented.
-        locked = Shift.objects.select_for_update().select_related("meal").get(pk=shift.pk)
+        # The meal, then the shift (meals.services.locks): two volunteers racing
+        # for the last slot queue there, the second one sees ``taken`` already
+        # incremented, and a guest booking with help (meal, then shift) never
+        # waits on us while we wait on her.
+        locked = lock_shift(shift)
         if (first := claim(key, "shift_claim", ShiftSignup)) is not None:
             return first
         if locked.meal.is_cancelled:
@@ -166,8 +169,8 @@ def shift_release(*, signup: ShiftSignup, by=None, now=None, force: bool = False
     """
     now = now or timezone.now()
     with transaction.atomic():
-        # Same lock as shift_claim, so ``taken`` and the sign-ups never disagree.
-        locked = Shift.objects.select_for_update().get(pk=signup.shift_id)
+        # Same locks as shift_claim (meal, then shift), so ``taken`` and the sign-ups never disagree.
+        locked = lock_shift(signup.shift_id)
         if claim(key, "shift_release") is not None:
             return  # a replay: not a later sign-up of the same person
         if not ShiftSignup.objects.filter(pk=signup.pk, shift=locked).exists():
@@ -217,7 +220,7 @@ def shift_reminders_send(*, now=None, day: date | None = None) -> int:
         with transaction.atomic():
             # Lock and re-check, so two runs at once never mail twice.
             todo = list(
-                ShiftSignup.objects.select_for_update()
+                ShiftSignup.objects.select_for_update(of=("self",))  # not the joined shift and meal rows
                 .filter(pk__in=pks, reminder_sent_at__isnull=True)
                 .select_related("shift__meal")
                 .order_by("shift__starts_at")

@@ -6,15 +6,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from meals.forms.booking import BookingForm, OnBehalfForm
 from meals.models import Booking, Meal
 from meals.ratelimit import is_limited
-from meals.services.booking import BookingError, booking_cancel, booking_create, waitlist_position
+from meals.services.booking import (
+    BookingError,
+    BookingResult,
+    booking_cancel,
+    booking_place,
+    can_book_on_behalf,
+    waitlist_position,
+)
 from meals.views.public import decorate_meal, meal_page_context
 
 # A private link stops working a month after its meal: the guest's details
@@ -37,10 +45,11 @@ def _language() -> str:
     return (get_language() or settings.LANGUAGE_CODE)[:2]
 
 
-def _after_booking(request, booking: Booking, *, on_behalf: bool = False):
+def _after_booking(request, result: BookingResult, *, on_behalf: bool = False, contact: str = "email"):
+    booking = result.booking
     if on_behalf:
         # The coordinator on the phone reads these, not the guest.
-        if getattr(booking, "is_duplicate", False):
+        if result.is_duplicate:
             text = _("%(name)s avait déjà une réservation pour ce repas : la voici.")
         elif booking.status == Booking.Status.WAITLISTED:
             text = _("Le repas est complet : %(name)s est sur la liste d'attente.")
@@ -48,17 +57,21 @@ def _after_booking(request, booking: Booking, *, on_behalf: bool = False):
             text = _("C'est noté : %(name)s est inscrit·e pour ce repas.")
         messages.success(request, text % {"name": booking.name})
         return redirect("meals:booking", token=booking.token)
-    if getattr(booking, "is_duplicate", False):
-        messages.info(request, _("Vous avez déjà réservé pour ce repas. Voici votre réservation."))
-    elif booking.status == Booking.Status.WAITLISTED:
+    if result.is_duplicate:
+        # Whoever typed this contact may not be the guest who booked with it:
+        # nothing of her booking is shown (name, seats, status, link); its
+        # link went to the email stored on it. Same status as a new booking.
+        url = reverse("meals:booking_sent", args=[booking.meal_id])
+        return redirect(f"{url}?contact=telephone" if contact == "phone" else url)
+    if booking.status == Booking.Status.WAITLISTED:
         messages.warning(
             request,
             _("Le repas est complet : vous êtes sur la liste d'attente. Nous vous prévenons si une place se libère."),
         )
     else:
         messages.success(request, _("C'est réservé ! Nous vous attendons avec plaisir."))
-    if getattr(booking, "help_message", ""):
-        messages.info(request, booking.help_message)
+    if result.help_message:
+        messages.info(request, result.help_message)
     return redirect("meals:booking", token=booking.token)
 
 
@@ -71,7 +84,7 @@ def book(request, pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            booking = booking_create(
+            result = booking_place(
                 meal=meal,
                 name=data["name"],
                 email=data["email"],
@@ -86,9 +99,30 @@ def book(request, pk: int):
         except BookingError as exc:
             form.add_error(None, str(exc))
         else:
-            return _after_booking(request, booking)
+            return _after_booking(
+                request,
+                result,
+                # A coordinator may see the booking already there, from this form too.
+                on_behalf=result.is_duplicate and can_book_on_behalf(request.user),
+                contact="email" if data["email"] else "phone",
+            )
     context = meal_page_context(meal, request=request, form=form)
     return render(request, "meals/meal.html", context, status=400 if form.errors else 200)
+
+
+@require_GET
+def booking_sent(request, pk: int):
+    """The answer to booking again with a contact that has a booking: it says nothing of that booking."""
+    meal = get_object_or_404(Meal, pk=pk)
+    return render(
+        request,
+        "meals/booking_sent.html",
+        {
+            "meal": meal,
+            "by_phone": request.GET.get("contact") == "telephone",
+            "phone": settings.COORDINATION_PHONE,
+        },
+    )
 
 
 def booking_detail(request, token: str):
@@ -118,11 +152,13 @@ def cancel_booking(request, token: str):
     booking = get_booking(token)
     if booking.status == Booking.Status.CANCELLED:
         messages.info(request, _("Cette réservation était déjà annulée."))
-    elif booking.meal.ends_at < timezone.now():
-        messages.info(request, _("Ce repas est passé."))
     else:
-        booking_cancel(booking=booking)
-        messages.success(request, _("Votre réservation est annulée. Merci de nous avoir prévenus !"))
+        try:
+            booking_cancel(booking=booking)
+        except BookingError as exc:  # the meal is over, or she was welcomed at the door
+            messages.info(request, str(exc))
+        else:
+            messages.success(request, _("Votre réservation est annulée. Merci de nous avoir prévenus !"))
     return redirect("meals:booking", token=booking.token)
 
 
@@ -135,7 +171,7 @@ def book_on_behalf(request, pk: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                booking = booking_create(
+                result = booking_place(
                     meal=meal,
                     name=data["name"],
                     email=data["email"],
@@ -150,7 +186,7 @@ def book_on_behalf(request, pk: int):
             except BookingError as exc:
                 form.add_error(None, str(exc))
             else:
-                return _after_booking(request, booking, on_behalf=True)
+                return _after_booking(request, result, on_behalf=True)
     else:
         form = OnBehalfForm(meal=meal)
     return render(

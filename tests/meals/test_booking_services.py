@@ -13,6 +13,7 @@ from meals.services.booking import (
     MissingContact,
     booking_cancel,
     booking_create,
+    booking_place,
     normalize_phone,
     waitlist_position,
 )
@@ -107,24 +108,24 @@ def test_cancelling_a_waiting_booking_frees_no_seats(make_meal):
 
 def test_same_email_returns_existing_booking(meal):
     first = book(meal, 1, size=2)
-    again = booking_create(meal=meal, name="Autre", email="GUEST1@example.org ", party_size=1)
-    assert again.pk == first.pk and again.is_duplicate
+    again = booking_place(meal=meal, name="Autre", email="GUEST1@example.org ", party_size=1)
+    assert again.booking.pk == first.pk and again.is_duplicate
     assert Booking.objects.count() == 1
     assert refreshed(meal).seats_taken == 2
 
 
 def test_same_phone_in_another_spelling_returns_existing_booking(meal):
     first = booking_create(meal=meal, name="Jeanne", phone="06 12 34 56 78", party_size=1)
-    again = booking_create(meal=meal, name="Jeanne", phone="+33 6 12 34 56 78", party_size=1)
-    assert again.pk == first.pk and again.is_duplicate
+    again = booking_place(meal=meal, name="Jeanne", phone="+33 6 12 34 56 78", party_size=1)
+    assert again.booking.pk == first.pk and again.is_duplicate
     assert Booking.objects.count() == 1
 
 
 def test_a_cancelled_booking_does_not_block_booking_again(meal):
     first = book(meal, 1)
     booking_cancel(booking=first)
-    again = book(meal, 1)
-    assert again.pk != first.pk and not again.is_duplicate
+    again = booking_place(meal=meal, name="Invité 1", email="guest1@example.org")
+    assert again.booking.pk != first.pk and not again.is_duplicate
 
 
 def test_database_refuses_two_live_bookings_with_one_email(meal):
@@ -207,29 +208,30 @@ def test_bad_phone_numbers_are_refused(raw):
 
 
 def test_help_with_claims_a_slot_in_the_same_booking(meal):
-    booking = book(meal, 1, help_with="cooking")
+    result = booking_place(meal=meal, name="Invité 1", email="guest1@example.org", help_with="cooking")
     shift = Shift.objects.get(meal=meal, role="cooking")
     assert shift.taken == 1
-    assert ShiftSignup.objects.get(shift=shift).booking == booking
-    assert "cuisin" in booking.help_message.lower()
+    assert ShiftSignup.objects.get(shift=shift).booking == result.booking
+    assert "cuisin" in result.help_message.lower()
 
 
 def test_help_with_a_full_shift_keeps_the_booking_and_says_so(meal):
     Shift.objects.filter(meal=meal, role="cooking").update(slots=0)
-    booking = book(meal, 1, help_with="cooking")
-    assert booking.status == Booking.Status.CONFIRMED
-    assert "complète" in booking.help_message
+    result = booking_place(meal=meal, name="Invité 1", email="guest1@example.org", help_with="cooking")
+    assert result.booking.status == Booking.Status.CONFIRMED
+    assert "complète" in result.help_message
     assert not ShiftSignup.objects.exists()
 
 
 def test_a_waitlisted_helper_takes_no_slot_until_a_seat_frees_up(make_meal, django_capture_on_commit_callbacks):
     meal = make_meal(capacity=1)
     first = book(meal, 1)
-    waiting = book(meal, 2, help_with="cooking")
+    result = booking_place(meal=meal, name="Invité 2", email="guest2@example.org", help_with="cooking")
+    waiting = result.booking
     cooking = Shift.objects.get(meal=meal, role="cooking")
     assert waiting.status == Booking.Status.WAITLISTED
     assert cooking.taken == 0 and not ShiftSignup.objects.exists()
-    assert "Si une place se libère" in waiting.help_message
+    assert "Si une place se libère" in result.help_message
 
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -291,7 +293,28 @@ def test_now_defaults_to_the_clock(meal):
     assert book(meal, 1).created_at <= timezone.now()
 
 
-def test_booking_again_after_cut_off_shows_the_existing_booking(meal):
-    first = book(meal, 1)
-    again = book(meal, 1, now=meal.booking_closes_at)
-    assert again.pk == first.pk and again.is_duplicate
+def test_booking_again_after_cut_off_is_refused_like_any_booking(meal, django_capture_on_commit_callbacks):
+    book(meal, 1)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(BookingClosed):
+        book(meal, 1, now=meal.booking_closes_at)
+    assert Booking.objects.count() == 1 and mail.outbox == []
+
+
+def test_booking_again_sends_the_private_link_to_the_stored_email(meal, django_capture_on_commit_callbacks):
+    first = booking_create(meal=meal, name="Jeanne", email="jeanne@example.org", phone="0612345678")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = booking_place(meal=meal, name="Autre", email="autre@example.org", phone="06 12 34 56 78")
+    assert again.is_duplicate and again.booking.pk == first.pk and again.help_message == ""
+    assert [message.to for message in mail.outbox] == [["jeanne@example.org"]]
+    assert first.token in mail.outbox[0].body
+
+
+def test_coordinator_booking_again_on_behalf_sends_nothing(meal, coordinator, django_capture_on_commit_callbacks):
+    first = booking_create(meal=meal, name="Jeanne", email="jeanne@example.org")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = booking_place(meal=meal, name="Jeanne", email="jeanne@example.org", by=coordinator)
+    assert again.is_duplicate and again.booking.pk == first.pk
+    assert mail.outbox == []

@@ -82,12 +82,14 @@ def test_booking_in_english_records_the_language(client, meal):
     assert Booking.objects.get().language == "en"
 
 
-def test_booking_twice_shows_the_existing_booking(client, meal):
+def test_booking_twice_shows_a_neutral_page_not_the_existing_booking(client, meal):
     post_booking(client, meal)
     response = post_booking(client, meal, name="Jeanne", phone="06 00 00 00 00")
     assert Booking.objects.count() == 1
+    assert response["Location"].startswith(reverse("meals:booking_sent", args=[meal.pk]))
     page = client.get(response["Location"]).content.decode()
-    assert "Vous avez déjà réservé" in page
+    assert "renvoyer son lien privé" in page
+    assert Booking.objects.get().token not in page
 
 
 def test_full_meal_puts_booking_on_waiting_list(client, make_meal):
