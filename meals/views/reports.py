@@ -1,6 +1,5 @@
 """Reports for the board and funders (coordinators): figures, charts, the rows behind them, CSV files."""
 
-import csv
 from datetime import datetime
 from decimal import Decimal
 
@@ -31,6 +30,7 @@ from meals.reports import (
     period_from_query,
     volunteer_hours,
 )
+from meals.spreadsheet import csv_response
 from members.models import Partner, PaymentMethod
 
 PER_PAGE = 50
@@ -333,9 +333,4 @@ def report_csv(request, kind: str):
         period = period_from_query(request.GET)
     except BadPeriod as error:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="cantine-{kind}-{period.slug}.csv"'
-    response.write("\ufeff")  # the BOM tells Excel the file is UTF-8
-    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
-    writer.writerows(CSV_KINDS[kind](period))
-    return response
+    return csv_response(CSV_KINDS[kind](period), filename=f"cantine-{kind}-{period.slug}.csv")
