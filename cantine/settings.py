@@ -268,6 +268,8 @@ CONTENT_SECURITY_POLICY = {
 # How many bookings one client may send: "10/m", "100/h", or "off".
 BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "10/m")
 MAX_PARTY_SIZE = env_int("MAX_PARTY_SIZE", 4)
+if not 1 <= MAX_PARTY_SIZE <= 20:  # the on-behalf form's own limit; the database refuses more than 100
+    raise ImproperlyConfigured(f"MAX_PARTY_SIZE must be between 1 and 20 (got {MAX_PARTY_SIZE}).")
 # Guards the door desk against typos ("500" instead of "5,00").
 CONTRIBUTION_CEILING = env_int("CONTRIBUTION_CEILING", 500)
 # Shown to guests and volunteers who need a person ("Appelez la coordination au …").

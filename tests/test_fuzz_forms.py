@@ -78,6 +78,7 @@ class FormFinder(HTMLParser):
         self.forms: list[dict] = []
         self._form: dict | None = None
         self._select: str | None = None
+        self._selected = False
 
     def handle_starttag(self, tag, attrs):
         attributes = {name: value or "" for name, value in attrs}
@@ -92,20 +93,28 @@ class FormFinder(HTMLParser):
             name = attributes.get("name")
             if not name or name == "csrfmiddlewaretoken":
                 return
-            if tag == "input" and attributes.get("type") in {"checkbox", "radio"} and "checked" not in attributes:
-                self._form["fields"].setdefault(name, "")
+            if tag == "input" and attributes.get("type") in {"checkbox", "radio"}:
+                if "checked" in attributes:  # what a browser sends: "on" for a box without a value
+                    self._form["fields"][name] = attributes.get("value", "on")
+                else:
+                    self._form["fields"].setdefault(name, "")
             else:
                 self._form["fields"][name] = attributes.get("value", "")
             if tag == "select":
                 self._select = name
+                self._selected = False
+                self._form["fields"][name] = None  # the first option, unless another is selected
         elif tag == "option" and self._form is not None and self._select:
-            if "selected" in attributes or not self._form["fields"].get(self._select):
+            if ("selected" in attributes and not self._selected) or self._form["fields"][self._select] is None:
                 self._form["fields"][self._select] = attributes.get("value", "")
+                self._selected = "selected" in attributes
 
     def handle_endtag(self, tag):
         if tag == "form":
             self._form = None
         elif tag == "select":
+            if self._form is not None and self._select and self._form["fields"][self._select] is None:
+                self._form["fields"][self._select] = ""
             self._select = None
 
 

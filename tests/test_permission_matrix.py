@@ -59,11 +59,11 @@ class World:
 
     @property
     def token(self) -> str:
-        return "forged-token-000000000000000" if self.forged else self.booking.token
+        return "forged-token-0000000000000000000" if self.forged else self.booking.token
 
     @property
     def calendar_token(self) -> str:
-        return "forged-calendar-00000000000" if self.forged else self.volunteer.member.calendar_token
+        return "forged-calendar-0000000000000000" if self.forged else self.volunteer.member.calendar_token
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from cantine.bounds import ascii_int
 from meals import charts
 from meals.forms.reports import MonthForm, YearForm
 from meals.models import Shift
@@ -179,8 +180,9 @@ def report_guests(request):
     else:
         show = ""
     partner = None
-    if request.GET.get("partner", "").isdigit():
-        partner = Partner.objects.filter(pk=int(request.GET["partner"])).first()
+    partner_pk = ascii_int(request.GET.get("partner"), low=1, high=2**63 - 1)
+    if partner_pk is not None:
+        partner = Partner.objects.filter(pk=partner_pk).first()
         if partner:
             rows = rows.filter(brought_by(partner.pk, period))
     rows = rows.order_by("name", "pk")
