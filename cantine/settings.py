@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cantine.middleware.PrivatePagesNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -266,6 +267,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 if env_bool("BEHIND_PROXY", HTTPS):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies append to X-Forwarded-For in front of the app (README,
+# "Deployment"); 0 keys rate limits on the peer's address and ignores the header.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured(f"NUM_PROXIES must be 0 or more (got {NUM_PROXIES}).")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -293,6 +299,8 @@ CONTENT_SECURITY_POLICY = {
 # How many bookings one client may send: "10/m", "100/h", or "off".
 BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "10/m")
 MAX_PARTY_SIZE = env_int("MAX_PARTY_SIZE", 4)
+if not 1 <= MAX_PARTY_SIZE <= 20:  # the on-behalf form's own limit; the database refuses more than 100
+    raise ImproperlyConfigured(f"MAX_PARTY_SIZE must be between 1 and 20 (got {MAX_PARTY_SIZE}).")
 # Guards the door desk against typos ("500" instead of "5,00").
 CONTRIBUTION_CEILING = env_int("CONTRIBUTION_CEILING", 500)
 # Shown to guests and volunteers who need a person ("Appelez la coordination au …").

@@ -2,11 +2,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cantine import bounds
+from cantine.bounds import within_days, within_moments
 from members.models import Member, Partner, PaymentMethod, new_token
 
 # The 14 allergens that EU regulation 1169/2011 requires a menu to declare.
@@ -53,6 +56,17 @@ class MealSeries(models.Model):
     class Meta:
         verbose_name = _("série de repas")
         verbose_name_plural = _("séries de repas")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(starts_on__isnull=True) | within_days("starts_on"))
+                & (Q(ends_on__isnull=True) | within_days("ends_on")),
+                name="meal_series_days_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__lte=bounds.MAX_SEATS),
+                name="meal_series_capacity_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -147,6 +161,18 @@ class Meal(models.Model):
             models.CheckConstraint(
                 condition=Q(organic_share__lte=100) & Q(local_share__lte=100), name="meal_shares_are_percent"
             ),
+            models.CheckConstraint(
+                condition=within_moments("cooking_starts_at")
+                & within_moments("starts_at")
+                & within_moments("ends_at")
+                & within_moments("booking_opens_at")
+                & within_moments("booking_closes_at"),
+                name="meal_times_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__lte=bounds.MAX_SEATS) & Q(cost_price__lt=bounds.MAX_COST_PRICE),
+                name="meal_numbers_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -218,6 +244,7 @@ class Booking(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(party_size__gte=1), name="booking_party_size_positive"),
+            models.CheckConstraint(condition=Q(party_size__lte=bounds.MAX_PARTY), name="booking_party_size_in_range"),
             models.UniqueConstraint(
                 fields=["meal", "email"],
                 condition=~Q(status="cancelled") & ~Q(email=""),
@@ -277,6 +304,12 @@ class Shift(HasSlots, models.Model):
         constraints = [
             models.UniqueConstraint(fields=["meal", "role"], name="one_shift_per_role_per_meal"),
             models.CheckConstraint(condition=Q(taken__lte=F("slots")), name="shift_taken_within_slots"),
+            models.CheckConstraint(
+                condition=within_moments("starts_at")
+                & within_moments("ends_at")
+                & Q(slots__lte=bounds.MAX_SHIFT_SLOTS),
+                name="shift_values_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -288,9 +321,19 @@ class ShiftTemplate(models.Model):
 
     role = models.CharField(_("rôle"), max_length=16, choices=Shift.Role.choices, unique=True)
     # Minutes before the meal starts (negative: after it starts, e.g. the washing-up).
-    minutes_before_meal = models.IntegerField(_("début, en minutes avant le repas"))
-    duration_minutes = models.PositiveSmallIntegerField(_("durée, en minutes"))
-    slots = models.PositiveSmallIntegerField(_("places"))
+    minutes_before_meal = models.IntegerField(
+        _("début, en minutes avant le repas"),
+        validators=[
+            MinValueValidator(-bounds.MINUTES_AROUND_MEAL),
+            MaxValueValidator(bounds.MINUTES_AROUND_MEAL),
+        ],
+    )
+    duration_minutes = models.PositiveSmallIntegerField(
+        _("durée, en minutes"), validators=[MinValueValidator(1), MaxValueValidator(bounds.MAX_SHIFT_MINUTES)]
+    )
+    slots = models.PositiveSmallIntegerField(
+        _("places"), validators=[MinValueValidator(1), MaxValueValidator(bounds.MAX_SHIFT_SLOTS)]
+    )
     description = models.CharField(_("description"), max_length=300, blank=True)
     active = models.BooleanField(_("actif"), default=True)
 
@@ -301,6 +344,13 @@ class ShiftTemplate(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(duration_minutes__gte=1), name="shift_template_duration_positive"),
             models.CheckConstraint(condition=Q(slots__gte=1), name="shift_template_slots_positive"),
+            models.CheckConstraint(
+                condition=Q(minutes_before_meal__gte=-bounds.MINUTES_AROUND_MEAL)
+                & Q(minutes_before_meal__lte=bounds.MINUTES_AROUND_MEAL)
+                & Q(duration_minutes__lte=bounds.MAX_SHIFT_MINUTES)
+                & Q(slots__lte=bounds.MAX_SHIFT_SLOTS),
+                name="shift_template_values_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -394,6 +444,7 @@ class TillClosing(models.Model):
                 fields=["meal"], condition=Q(reopened_at__isnull=True), name="one_open_closing_per_meal"
             ),
             models.CheckConstraint(condition=Q(counted_cash__gte=0), name="counted_cash_not_negative"),
+            models.CheckConstraint(condition=Q(counted_cash__lt=bounds.MAX_AMOUNT), name="counted_cash_in_range"),
         ]
 
     def __str__(self) -> str:
@@ -418,6 +469,9 @@ class SeatBlock(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["meal", "partner"], name="one_seat_block_per_partner_per_meal"),
             models.CheckConstraint(condition=Q(seats__gte=1), name="seat_block_not_empty"),
+            models.CheckConstraint(
+                condition=Q(seats__lte=bounds.MAX_SEATS) & within_moments("release_at"), name="seat_block_in_range"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ minute ``m``, hour ``h``, day ``d``); ``"off"`` disables it.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from datetime import timedelta
 
@@ -33,14 +34,28 @@ def parse_rate(rate: str) -> tuple[int, int] | None:
 
 
 def client_ip(request) -> str:
-    # Behind the reverse proxy every request comes from the proxy: the client
-    # is the address the proxy appended last to X-Forwarded-For (the earlier
-    # ones are whatever the client chose to send).
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address, as far as this server can know it.
+
+    ``settings.NUM_PROXIES`` says how many reverse proxies stand in front of
+    the app. 0 (the default): the peer (``REMOTE_ADDR``) is the client and
+    ``X-Forwarded-For`` is ignored, since anyone may send one. N: each proxy
+    appends the address it saw, so the N-th entry from the right is the one
+    the outermost trusted proxy saw; the entries left of it are whatever the
+    client chose to send. Fewer entries, or one that is not an address,
+    fall back to the peer.
+    """
+    remote = request.META.get("REMOTE_ADDR", "") or "unknown"
+    proxies = getattr(settings, "NUM_PROXIES", 0)
+    if proxies <= 0:
+        return remote
+    entries = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    entries = [entry for entry in entries if entry]
+    if len(entries) < proxies:
+        return remote
+    try:
+        return str(ipaddress.ip_address(entries[-proxies]))
+    except ValueError:
+        return remote
 
 
 def is_limited(request, *, scope: str, rate: str, key: str | None = None) -> bool:

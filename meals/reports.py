@@ -44,12 +44,13 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from cantine.bounds import FIRST_YEAR, LAST_YEAR, ascii_int
 from meals.models import Booking, Contribution, Meal, Shift, ShiftSignup
 from members.models import Member, PaymentMethod
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)
-MIN_YEAR, MAX_YEAR = 2000, 2100
+MIN_YEAR, MAX_YEAR = FIRST_YEAR, LAST_YEAR
 
 
 # --- The period ------------------------------------------------------------
@@ -132,18 +133,18 @@ def period_from_query(query, *, today: date | None = None) -> Period:
     today = today or timezone.localdate()
     month = (query.get("month") or "").strip()
     year = (query.get("year") or "").strip()
+    # ASCII digits only: « ²⁰²⁶ » passes str.isdigit() but not int(), « ٢٠٢٦ » passes int().
     if month:
-        try:
-            y, m = (int(part) for part in month.split("-"))
-        except ValueError:
-            raise BadPeriod(_("Ce mois n'est pas valide : écrivez-le comme 2026-11.")) from None
-        if not (MIN_YEAR <= y <= MAX_YEAR and 1 <= m <= 12):
+        y, _dash, m = month.partition("-")
+        y, m = ascii_int(y, low=MIN_YEAR, high=MAX_YEAR), ascii_int(m, low=1, high=12)
+        if y is None or m is None:
             raise BadPeriod(_("Ce mois n'est pas valide : écrivez-le comme 2026-11."))
         return Period(y, m)
     if year:
-        if not year.isdigit() or not MIN_YEAR <= int(year) <= MAX_YEAR:
+        y = ascii_int(year, low=MIN_YEAR, high=MAX_YEAR)
+        if y is None:
             raise BadPeriod(_("Cette année n'est pas valide : écrivez-la comme 2026."))
-        return Period(int(year))
+        return Period(y)
     return Period(today.year, today.month)
 
 

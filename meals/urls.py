@@ -1,11 +1,15 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from meals.views import booking, planning, public
 from meals.views import door as door_views
 from meals.views import reports as report_views
 from meals.views import shifts as shift_views
+from members.converters import TokenConverter
 
 app_name = "meals"
+
+# <token:…> matches only a token new_token() could have made: anything else is a 404 at once.
+register_converter(TokenConverter, "token")
 
 urlpatterns = [
     # Guests (issue: booking) ------------------------------------------
@@ -14,15 +18,15 @@ urlpatterns = [
     path("repas/<int:pk>/reserver/", booking.book, name="book"),
     path("repas/<int:pk>/reserver-pour/", booking.book_on_behalf, name="book_on_behalf"),
     path("repas/<int:pk>/reservation-envoyee/", booking.booking_sent, name="booking_sent"),
-    path("reservation/<str:token>/", booking.booking_detail, name="booking"),
-    path("reservation/<str:token>/annuler/", booking.cancel_booking, name="cancel_booking"),
-    path("reservation/<str:token>/cantine.ics", booking.booking_ics, name="booking_ics"),
+    path("reservation/<token:token>/", booking.booking_detail, name="booking"),
+    path("reservation/<token:token>/annuler/", booking.cancel_booking, name="cancel_booking"),
+    path("reservation/<token:token>/cantine.ics", booking.booking_ics, name="booking_ics"),
     # Volunteers (issue: shifts) ---------------------------------------
     path("creneaux/", shift_views.board, name="shifts"),
     path("creneaux/<int:pk>/je-viens/", shift_views.claim, name="claim_shift"),
     path("creneaux/<int:pk>/je-me-desinscris/", shift_views.release, name="release_shift"),
     path("creneaux/mes-creneaux/", shift_views.my_shifts, name="my_shifts"),
-    path("creneaux/agenda/<str:token>.ics", shift_views.shifts_ical, name="shifts_ical"),
+    path("creneaux/agenda/<token:token>.ics", shift_views.shifts_ical, name="shifts_ical"),
     path("creneaux/agenda/nouveau-lien/", shift_views.regenerate_calendar_token, name="regenerate_calendar_token"),
     path("creneaux/semaine/", shift_views.overview, name="shift_overview"),
     path("creneaux/<int:pk>/inscrire/", shift_views.assign, name="shift_assign"),

@@ -6,6 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cantine.bounds import DayField
 from meals.idempotency import KeyedForm
 from members import lockout, services
 from members.models import Member, Partner, PaymentMethod
@@ -161,7 +162,7 @@ class MergeForm(forms.Form):
 
 
 class MembershipForm(forms.Form):
-    joined_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    joined_on = DayField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     amount = forms.DecimalField(
         label=_("Montant (€, 0 accepté)"), min_value=0, max_value=10000, max_digits=7, decimal_places=2
     )

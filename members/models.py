@@ -2,11 +2,13 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cantine import bounds
 
 
 class PaymentMethod(models.TextChoices):
@@ -18,8 +20,13 @@ class PaymentMethod(models.TextChoices):
     OTHER = "other", _("Autre")
 
 
+# 24 random bytes: 32 characters of URL-safe base64 (the URL converter matches exactly these).
+TOKEN_BYTES = 24
+TOKEN_LENGTH = 32
+
+
 def new_token() -> str:
-    return secrets.token_urlsafe(24)
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 class Partner(models.Model):
@@ -108,8 +115,14 @@ class Membership(models.Model):
     """The association's yearly membership, at a free price (0 is fine)."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships")
-    year = models.PositiveSmallIntegerField(_("année"))
-    joined_on = models.DateField(_("date"), default=timezone.localdate)
+    year = models.PositiveSmallIntegerField(
+        _("année"), validators=[MinValueValidator(bounds.FIRST_YEAR), MaxValueValidator(bounds.LAST_YEAR)]
+    )
+    joined_on = models.DateField(
+        _("date"),
+        default=timezone.localdate,
+        validators=[MinValueValidator(bounds.FIRST_DAY), MaxValueValidator(bounds.LAST_DAY)],
+    )
     amount = models.DecimalField(
         _("montant"), max_digits=7, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
@@ -126,6 +139,13 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["member", "year"], name="one_membership_per_year"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="membership_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(year__gte=bounds.FIRST_YEAR)
+                & Q(year__lte=bounds.LAST_YEAR)
+                & bounds.within_days("joined_on")
+                & Q(amount__lt=bounds.MAX_AMOUNT),
+                name="membership_values_in_range",
+            ),
         ]
 
     def __str__(self) -> str:

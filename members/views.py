@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cantine.bounds import FIRST_YEAR, LAST_YEAR, ascii_int
 from meals.ratelimit import is_limited
 from members import lockout, services
 from members.forms import (
@@ -343,16 +344,19 @@ def membership_new(request, pk: int):
 @login_required
 @permission_required("members.view_membership", raise_exception=True)
 def membership_list(request):
-    try:
-        year = int(request.GET.get("annee", ""))
-    except ValueError:
-        year = timezone.localdate().year
+    year = ascii_int(request.GET.get("annee"), low=FIRST_YEAR, high=LAST_YEAR) or timezone.localdate().year
     memberships = Membership.objects.filter(year=year).select_related("member").order_by("member__name", "pk")
     total = memberships.aggregate(total=Sum("amount"))["total"]
     return render(
         request,
         "members/memberships.html",
-        {"memberships": memberships, "year": year, "total": total, "previous": year - 1, "next": year + 1},
+        {
+            "memberships": memberships,
+            "year": year,
+            "total": total,
+            "previous": year - 1 if year > FIRST_YEAR else None,
+            "next": year + 1 if year < LAST_YEAR else None,
+        },
     )
 
 

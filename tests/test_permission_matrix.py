@@ -59,11 +59,11 @@ class World:
 
     @property
     def token(self) -> str:
-        return "forged-token-000000000000000" if self.forged else self.booking.token
+        return "forged-token-0000000000000000000" if self.forged else self.booking.token
 
     @property
     def calendar_token(self) -> str:
-        return "forged-calendar-00000000000" if self.forged else self.volunteer.member.calendar_token
+        return "forged-calendar-0000000000000000" if self.forged else self.volunteer.member.calendar_token
 
 
 @dataclass(frozen=True)
@@ -342,3 +342,46 @@ def test_the_benchmark_bare_view_is_not_a_project_url():
     # tests/bench/urls.py adds it for the benchmark only (its own settings module).
     assert "bench_bare" not in {name for name, _ in iter_url_names()}
     assert "__bare__" not in str([pattern.pattern for _, pattern in iter_url_names()])
+
+
+# Pages anyone may see without a private link: they show no personal data, and
+# anonymous visitors may cache them (conditional GET). Every other page, and
+# every page for someone logged in, must not stay in a browser's or proxy's cache.
+PUBLIC_PAGES = {
+    "meals:upcoming",
+    "meals:meal",
+    "members:volunteer_signup",
+    "login",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+
+
+def cache_directives(response) -> set[str]:
+    return {part.strip().lower() for part in response.headers.get("Cache-Control", "").split(",") if part.strip()}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_non_public_page_tells_caches_not_to_store_it(role, world):
+    client = client_for(role, world)
+    kept = []
+    for name in project_url_names():
+        row = MATRIX.get(name)
+        if row is None or row.codes("get")[role] != "200":
+            continue
+        if role in {"anonymous", "guest"} and name in PUBLIC_PAGES:
+            continue
+        response = client.get(url_for(name, role, world))
+        if not {"no-store", "private"} <= cache_directives(response):
+            kept.append(f"{name} as {role}: Cache-Control {response.headers.get('Cache-Control')!r}")
+    assert not kept, "pages with personal data or money that a cache may keep:\n" + "\n".join(kept)
+
+
+def test_the_public_pages_stay_cacheable_for_anonymous_visitors(world):
+    client = client_for("anonymous", world)
+    for name in ("meals:upcoming", "meals:meal"):
+        response = client.get(url_for(name, "anonymous", world))
+        assert response.status_code == 200
+        assert "no-store" not in cache_directives(response), name

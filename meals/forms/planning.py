@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cantine.bounds import DayField, MomentField
 from meals.idempotency import KeyedForm
 from meals.models import ALLERGENS, DIET_LABELS, Meal
 from meals.services.planning import MealTimes
@@ -102,7 +103,7 @@ class MenuFields(KeyedForm):
 
 
 class MealForm(MenuFields):
-    day = forms.DateField(label=_("Date"), widget=DateInput)
+    day = DayField(label=_("Date"), widget=DateInput)
 
     field_order = ["day", "title"]
 
@@ -159,8 +160,8 @@ class SeriesForm(MenuFields):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    starts_on = forms.DateField(label=_("Du"), widget=DateInput)
-    ends_on = forms.DateField(label=_("Au (inclus)"), widget=DateInput)
+    starts_on = DayField(label=_("Du"), widget=DateInput)
+    ends_on = DayField(label=_("Au (inclus)"), widget=DateInput)
     dinner_weekdays = forms.TypedMultipleChoiceField(
         label=_("Jours avec un dîner (facultatif)"),
         choices=WEEKDAYS,
@@ -241,7 +242,7 @@ class CancelMealForm(KeyedForm):
 class SeatBlockForm(KeyedForm):
     partner = forms.ModelChoiceField(label=_("Association partenaire"), queryset=None)
     seats = forms.IntegerField(label=_("Places réservées"), min_value=1, max_value=500)
-    release_at = forms.DateTimeField(
+    release_at = MomentField(
         label=_("Libérées pour le public le"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )

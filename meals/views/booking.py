@@ -78,10 +78,11 @@ def _after_booking(request, result: BookingResult, *, on_behalf: bool = False, c
 @require_POST
 def book(request, pk: int):
     meal = get_object_or_404(Meal.objects.with_held_seats(), pk=pk)
-    if is_limited(request, scope="book", rate=settings.BOOKING_RATE_LIMIT):
-        return render(request, "meals/rate_limited.html", {"meal": meal}, status=429)
     form = BookingForm(request.POST, meal=meal)
     if form.is_valid():
+        # Only bookings that validate count: typos must not lock the next guest out.
+        if is_limited(request, scope="book", rate=settings.BOOKING_RATE_LIMIT):
+            return render(request, "meals/rate_limited.html", {"meal": meal}, status=429)
         data = form.cleaned_data
         try:
             result = booking_place(

@@ -26,6 +26,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cantine.bounds import ascii_int
 from meals.forms.door import ContributionForm, TillCloseForm, TillReopenForm, VoidForm, WalkInForm, booking_label
 from meals.idempotency import key_error, posted_key
 from meals.models import ALLERGENS, Booking, Contribution, Meal, ShiftSignup
@@ -172,10 +173,10 @@ def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, til
     for_booking = None
     if contribution_form is None:
         initial = {}
-        wanted = request.GET.get("booking", "")
-        if wanted.isdigit() and int(wanted) in {b.pk for b in bookings}:
-            initial["booking"] = int(wanted)
-            for_booking = next(b for b in bookings if b.pk == int(wanted))
+        wanted = ascii_int(request.GET.get("booking"), low=1, high=2**63 - 1)
+        if wanted in {b.pk for b in bookings}:
+            initial["booking"] = wanted
+            for_booking = next(b for b in bookings if b.pk == wanted)
         contribution_form = ContributionForm(initial=initial, bookings=bookings)
     context = {
         "meal": meal,

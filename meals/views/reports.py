@@ -1,6 +1,5 @@
 """Reports for the board and funders (coordinators): figures, charts, the rows behind them, CSV files."""
 
-import csv
 from datetime import datetime
 from decimal import Decimal
 
@@ -15,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from cantine.bounds import ascii_int
 from meals import charts
 from meals.forms.reports import MonthForm, YearForm
 from meals.models import Shift
@@ -31,6 +31,7 @@ from meals.reports import (
     period_from_query,
     volunteer_hours,
 )
+from meals.spreadsheet import csv_response
 from members.models import Partner, PaymentMethod
 
 PER_PAGE = 50
@@ -179,8 +180,9 @@ def report_guests(request):
     else:
         show = ""
     partner = None
-    if request.GET.get("partner", "").isdigit():
-        partner = Partner.objects.filter(pk=int(request.GET["partner"])).first()
+    partner_pk = ascii_int(request.GET.get("partner"), low=1, high=2**63 - 1)
+    if partner_pk is not None:
+        partner = Partner.objects.filter(pk=partner_pk).first()
         if partner:
             rows = rows.filter(brought_by(partner.pk, period))
     rows = rows.order_by("name", "pk")
@@ -333,9 +335,4 @@ def report_csv(request, kind: str):
         period = period_from_query(request.GET)
     except BadPeriod as error:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="cantine-{kind}-{period.slug}.csv"'
-    response.write("\ufeff")  # the BOM tells Excel the file is UTF-8
-    writer = csv.writer(response, delimiter=";", lineterminator="\r\n")
-    writer.writerows(CSV_KINDS[kind](period))
-    return response
+    return csv_response(CSV_KINDS[kind](period), filename=f"cantine-{kind}-{period.slug}.csv")

@@ -50,7 +50,7 @@ def test_ical_feed_of_a_volunteer_without_shifts_is_valid_and_empty(client, volu
 
 
 def test_ical_feed_with_a_wrong_token_is_404(client, db):
-    assert client.get(reverse("meals:shifts_ical", args=["not-a-token"])).status_code == 404
+    assert client.get(reverse("meals:shifts_ical", args=["not-a-token-00000000000000000000"])).status_code == 404
 
 
 def test_ical_feed_of_a_deactivated_account_is_404(client, volunteer):
