@@ -19,6 +19,10 @@ PRIVATE_LINK_VIEWS = frozenset(
         "meals:cancel_booking",
         "meals:booking_ics",
         "meals:shifts_ical",
+        # The answers to a booking or a sign-up repeat the contact the visitor typed.
+        "meals:booking_sent",
+        "members:volunteer_signup_sent",
+        "members:volunteer_confirm",
     }
 )
 
