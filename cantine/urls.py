@@ -32,3 +32,9 @@ if settings.DEBUG:  # pragma: no cover - the quick start only
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
+
+# Error pages in the visitor's language and the site's layout, without a query (cantine/errors.py).
+handler400 = "cantine.errors.bad_request"
+handler403 = "cantine.errors.permission_denied"
+handler404 = "cantine.errors.page_not_found"
+handler500 = "cantine.errors.server_error"

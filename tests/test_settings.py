@@ -47,6 +47,17 @@ def test_sqlite_is_the_default_with_wal_immediate_and_a_busy_timeout():
     assert values["cache"] == "django.core.cache.backends.db.DatabaseCache"
 
 
+def test_a_sqlite_database_url_gets_the_same_wal_immediate_and_busy_timeout():
+    # Without them a booking's transaction reads, then writes, and a burst of
+    # bookings answers 500 "database is locked" (tests/meals/test_sqlite_burst.py).
+    values = probe(DEBUG="1", DATABASE_URL="sqlite:////srv/cantine/cantine.sqlite3")
+    assert values["name"] == "/srv/cantine/cantine.sqlite3"
+    assert values["options"]["transaction_mode"] == "IMMEDIATE"
+    assert values["options"]["timeout"] == 20
+    assert "journal_mode=WAL" in values["options"]["init_command"]
+    assert probe(DEBUG="1", DATABASE_URL="sqlite:///db.sqlite3?timeout=60")["options"]["timeout"] == 60
+
+
 def test_database_url_selects_postgresql():
     values = probe(DEBUG="1", DATABASE_URL="postgres://cantine:secret@db.example:5432/cantine")
     assert values["engine"] == "django.db.backends.postgresql"
