@@ -266,7 +266,7 @@ def hours_chart(figures: dict) -> SafeString:
         % {
             "hours": number(figures["volunteer_hours"]),
             "signups": figures["shift_signups"],
-            "people": figures["volunteers"],
+            "people": figures["helpers"],
         },
         points=points,
         value_format=lambda value: _("%(hours)s h") % {"hours": number(value)},

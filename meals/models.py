@@ -92,6 +92,7 @@ class MealQuerySet(models.QuerySet):
         now = now or timezone.now()
         used = (
             Booking.objects.filter(meal=OuterRef("meal"), partner=OuterRef("partner"), status=Booking.Status.CONFIRMED)
+            .order_by()
             .values("meal")
             .annotate(total=Sum("party_size"))
             .values("total")

@@ -7,14 +7,22 @@ The period is a meal's date: a meal belongs to the month it starts in.
 Definitions (the same on the page, in the lists behind it and in the CSV files):
 
 - a meal is *held* when it is scheduled (not cancelled) and starts in the period;
-- *covers served*: the party sizes of checked-in bookings (walk-ins included);
-- *bookings*: confirmed bookings that are not walk-ins;
-- *no-shows*: those bookings, for a meal that is over, never checked in;
+  it is *served* once it is over (``ends_at`` before ``now``), *planned* until then.
+  Every figure counts served meals only, so the current month says what has
+  happened; the planned meals and their bookings are counted apart, as planned;
+- *covers served*: the party sizes (people) of checked-in bookings (walk-ins included);
+- *bookings*: confirmed bookings that are not walk-ins (a booking, whatever its party size);
+- *no-shows*: those bookings never checked in;
 - *unique guests*: distinct members among checked-in bookings (anonymous
   walk-ins count in covers, not in people); *first-time* guests came for the
   first time ever in the period; *returning* guests came at least twice, ever,
   up to the end of the period;
-- contributions: voided ones never count in totals; they are listed apart.
+- contributions: voided ones never count in totals; they are listed apart;
+- shifts: a sign-up counts once its shift is over (its own ``ends_at``, so the
+  morning's cooking counts before lunch ends). *Helpers* are everyone with such
+  a sign-up; *volunteers* are those with at least one sign-up of their own (not
+  made by offering a hand with a booking); the others are *guests who
+  lent a hand*. Hours count every helper.
 """
 
 from dataclasses import dataclass
@@ -166,20 +174,38 @@ def _held(prefix: str, period: Period) -> Q:
     )
 
 
+def _over(prefix: str, now: datetime) -> Q:
+    """The meal (or shift) has ended: it has happened."""
+    return Q(**{f"{prefix}ends_at__lt": now})
+
+
+def served_meals(period: Period, *, now: datetime) -> QuerySet:
+    return held_meals(period).filter(_over("", now))
+
+
+def planned_meals(period: Period, *, now: datetime) -> QuerySet:
+    return held_meals(period).exclude(_over("", now))
+
+
+def _served(prefix: str, period: Period, now: datetime) -> Q:
+    """The same as ``served_meals`` seen from a row that points to the meal."""
+    return _held(prefix, period) & _over(prefix, now)
+
+
 CHECKED_IN = Q(checked_in_at__isnull=False)
 BOOKED = Q(status=Booking.Status.CONFIRMED, is_walk_in=False)
+NO_SHOW = BOOKED & Q(checked_in_at__isnull=True)  # only ever asked of served meals
+# A sign-up of one's own: not the help a guest offered with a booking.
+VOLUNTEERED = Q(booking__isnull=True)
 
 
-def _no_show(now: datetime) -> Q:
-    return BOOKED & Q(checked_in_at__isnull=True, meal__ends_at__lte=now)
+def period_contributions(period: Period, *, now: datetime | None = None) -> QuerySet:
+    return Contribution.objects.filter(_served("meal__", period, now or timezone.now()))
 
 
-def period_contributions(period: Period) -> QuerySet:
-    return Contribution.objects.filter(_held("meal__", period))
-
-
-def period_signups(period: Period) -> QuerySet:
-    return ShiftSignup.objects.filter(_held("shift__meal__", period))
+def period_signups(period: Period, *, now: datetime | None = None) -> QuerySet:
+    """Sign-ups for shifts of the period's meals that are over."""
+    return ShiftSignup.objects.filter(_held("shift__meal__", period), _over("shift__", now or timezone.now()))
 
 
 class HoursBetween(Func):
@@ -205,40 +231,42 @@ class HoursBetween(Func):
 SHIFT_HOURS = HoursBetween("shift__starts_at", "shift__ends_at")
 
 
+def _booking_sum(condition: Q, field: str = "party_size"):
+    """Per meal: the sum of ``field`` over its bookings that meet ``condition`` (a subquery)."""
+    rows = (
+        Booking.objects.filter(condition, meal=OuterRef("pk"))
+        .order_by()
+        .values("meal")
+        .annotate(total=Sum(field))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def _booking_count(condition: Q):
+    rows = (
+        Booking.objects.filter(condition, meal=OuterRef("pk"))
+        .order_by()
+        .values("meal")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
 def meals_with_figures(period: Period, *, now: datetime | None = None) -> QuerySet:
-    """Held meals, each with its covers, bookings, no-shows and contributions (one query)."""
+    """Served meals, each with its covers, bookings, no-shows and contributions (one query)."""
     now = now or timezone.now()
-
-    def booking_sum(condition: Q, field: str = "party_size"):
-        rows = (
-            Booking.objects.filter(condition, meal=OuterRef("pk"))
-            .order_by()
-            .values("meal")
-            .annotate(total=Sum(field))
-            .values("total")
-        )
-        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-    def booking_count(condition: Q):
-        rows = (
-            Booking.objects.filter(condition, meal=OuterRef("pk"))
-            .order_by()
-            .values("meal")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
     live = Contribution.objects.filter(meal=OuterRef("pk"), voided_at__isnull=True).order_by().values("meal")
     only = ("title", "starts_at", "ends_at", "capacity", "cost_price", "organic_share", "local_share")
     return (
-        held_meals(period)
+        served_meals(period, now=now)
         .only(*only)
         .annotate(
-            covers=booking_sum(CHECKED_IN),
-            walk_in_covers=booking_sum(CHECKED_IN & Q(is_walk_in=True)),
-            bookings_count=booking_count(BOOKED),
-            no_shows=booking_count(_no_show(now)),
+            covers=_booking_sum(CHECKED_IN),
+            walk_in_covers=_booking_sum(CHECKED_IN & Q(is_walk_in=True)),
+            bookings_count=_booking_count(BOOKED),
+            no_shows=_booking_count(NO_SHOW),
             contributions_total=Coalesce(
                 Subquery(live.annotate(t=Sum("amount")).values("t"), output_field=MONEY),
                 Value(ZERO),
@@ -248,6 +276,16 @@ def meals_with_figures(period: Period, *, now: datetime | None = None) -> QueryS
                 Subquery(live.annotate(n=Count("pk")).values("n"), output_field=IntegerField()), 0
             ),
         )
+    )
+
+
+def planned_with_figures(period: Period, *, now: datetime | None = None) -> QuerySet:
+    """Planned meals of the period, each with its bookings and the people they are for (one query)."""
+    now = now or timezone.now()
+    return (
+        planned_meals(period, now=now)
+        .only("title", "starts_at", "ends_at", "capacity")
+        .annotate(bookings_count=_booking_count(BOOKED), booked_people=_booking_sum(BOOKED))
     )
 
 
@@ -272,7 +310,7 @@ def chart_rows(period: Period, *, now: datetime | None = None) -> list[dict]:
     """
     now = now or timezone.now()
     meals = (
-        held_meals(period)
+        served_meals(period, now=now)
         .annotate(bucket=_bucket(period))
         .order_by()
         .values("bucket")
@@ -281,7 +319,7 @@ def chart_rows(period: Period, *, now: datetime | None = None) -> list[dict]:
     )
     bookings = {
         row["bucket"]: row
-        for row in Booking.objects.filter(_held("meal__", period))
+        for row in Booking.objects.filter(_served("meal__", period, now))
         .annotate(bucket=_bucket(period, "meal__"))
         .order_by()
         .values("bucket")
@@ -289,13 +327,13 @@ def chart_rows(period: Period, *, now: datetime | None = None) -> list[dict]:
             covers=Coalesce(Sum("party_size", filter=CHECKED_IN), 0),
             walk_in_covers=Coalesce(Sum("party_size", filter=CHECKED_IN & Q(is_walk_in=True)), 0),
             bookings=Count("pk", filter=BOOKED),
-            no_shows=Count("pk", filter=_no_show(now)),
+            no_shows=Count("pk", filter=NO_SHOW),
             cost=Sum(F("party_size") * F("meal__cost_price"), filter=CHECKED_IN, output_field=MONEY),
         )
     }
     contributions = {
         row["bucket"]: row
-        for row in Contribution.objects.filter(_held("meal__", period), voided_at__isnull=True)
+        for row in Contribution.objects.filter(_served("meal__", period, now), voided_at__isnull=True)
         .annotate(bucket=_bucket(period, "meal__"))
         .order_by()
         .values("bucket")
@@ -326,9 +364,14 @@ def chart_rows(period: Period, *, now: datetime | None = None) -> list[dict]:
     return rows
 
 
-def guests_with_visits(period: Period) -> QuerySet:
-    """Members who came in the period, with their first visit and their visits up to its end."""
-    came = Q(bookings__checked_in_at__isnull=False, bookings__meal__status=Meal.Status.SCHEDULED)
+def guests_with_visits(period: Period, *, now: datetime | None = None) -> QuerySet:
+    """Members who came to a served meal of the period, with their first visit and their visits up to its end."""
+    now = now or timezone.now()
+    came = Q(
+        bookings__checked_in_at__isnull=False,
+        bookings__meal__status=Meal.Status.SCHEDULED,
+        bookings__meal__ends_at__lt=now,
+    )
     return (
         Member.objects.annotate(
             visits_in_period=Count("bookings", filter=came & _held("bookings__meal__", period)),
@@ -340,10 +383,10 @@ def guests_with_visits(period: Period) -> QuerySet:
     )
 
 
-def brought_by(partner_id: int, period: Period) -> Exists:
+def brought_by(partner_id: int, period: Period, *, now: datetime | None = None) -> Exists:
     """The member came in the period through this partner (the booking's partner, else the member's)."""
     return Exists(
-        Booking.objects.filter(_held("meal__", period), CHECKED_IN, member=OuterRef("pk"))
+        Booking.objects.filter(_served("meal__", period, now or timezone.now()), CHECKED_IN, member=OuterRef("pk"))
         .annotate(via_partner=Coalesce("partner", "member__partner"))
         .filter(via_partner=partner_id)
     )
@@ -361,17 +404,29 @@ def came_to_eat_before() -> Exists:
     )
 
 
-def volunteer_hours(period: Period, *, former_guests: bool = False) -> QuerySet:
-    """One row per person who signed up for a shift: signups and hours (only those after a meal, if asked)."""
-    signups = period_signups(period)
-    if former_guests:
-        signups = signups.filter(came_to_eat_before())
-    return (
+VOLUNTEER_SHOWS = ("volunteers", "helping", "guests")
+
+
+def volunteer_hours(period: Period, *, now: datetime | None = None, show: str = "") -> QuerySet:
+    """One row per helper (a sign-up for a shift that is over): sign-ups and hours.
+
+    ``show``: ``volunteers`` (at least one sign-up of their own), ``helping``
+    (guests who lent a hand: every sign-up came with a booking), ``guests``
+    (volunteers who had come to eat at an earlier meal; only those sign-ups count).
+    """
+    signups = period_signups(period, now=now)
+    if show == "guests":
+        signups = signups.filter(VOLUNTEERED).filter(came_to_eat_before())
+    rows = (
         signups.order_by()
         .values("member", "member__name", "member__erased_at")
-        .annotate(signups=Count("pk"), hours=Sum(SHIFT_HOURS))
-        .order_by("member__name", "member")
+        .annotate(signups=Count("pk"), hours=Sum(SHIFT_HOURS), own_signups=Count("pk", filter=VOLUNTEERED))
     )
+    if show == "volunteers":
+        rows = rows.filter(own_signups__gte=1)
+    elif show == "helping":
+        rows = rows.filter(own_signups=0)
+    return rows.order_by("member__name", "member")
 
 
 # --- The figures -------------------------------------------------------------
@@ -400,12 +455,11 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
 
     rows = chart_rows(period, now=now)
 
-    bookings = Booking.objects.filter(_held("meal__", period)).aggregate(
+    bookings = Booking.objects.filter(_served("meal__", period, now)).aggregate(
         covers=Coalesce(Sum("party_size", filter=CHECKED_IN), 0),
         walk_in_covers=Coalesce(Sum("party_size", filter=CHECKED_IN & Q(is_walk_in=True)), 0),
         bookings=Count("pk", filter=BOOKED),
-        past_bookings=Count("pk", filter=BOOKED & Q(meal__ends_at__lte=now)),
-        no_shows=Count("pk", filter=_no_show(now)),
+        no_shows=Count("pk", filter=NO_SHOW),
         cost_of_covers=Coalesce(
             Sum(F("party_size") * F("meal__cost_price"), filter=CHECKED_IN, output_field=MONEY),
             Value(ZERO),
@@ -417,14 +471,21 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
     meal_count = sum(row["meals"] for row in rows)  # at most 31 or 12 rows, already summed by the database
     covers = bookings["covers"]
 
-    guests = guests_with_visits(period).aggregate(
+    planned_booked = Q(bookings__status=Booking.Status.CONFIRMED, bookings__is_walk_in=False)
+    planned = planned_meals(period, now=now).aggregate(
+        meals=Count("pk", distinct=True),
+        booking_count=Count("bookings", filter=planned_booked),
+        people=Coalesce(Sum("bookings__party_size", filter=planned_booked), 0),
+    )
+
+    guests = guests_with_visits(period, now=now).aggregate(
         unique=Count("pk"),
         first_time=Count("pk", filter=Q(first_visit__gte=period.start)),
         returning=Count("pk", filter=Q(visits_to_date__gte=2)),
     )
 
     partner_rows = list(
-        Booking.objects.filter(_held("meal__", period))
+        Booking.objects.filter(_served("meal__", period, now))
         .annotate(
             via_partner=Coalesce("partner", "member__partner"),
             via_partner_name=Coalesce("partner__name", "member__partner__name"),
@@ -440,18 +501,29 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
         .order_by("via_partner_name")
     )
 
-    signups = period_signups(period)
-    volunteer_totals = signups.aggregate(signups=Count("pk"), people=Count("member", distinct=True))
+    signups = period_signups(period, now=now)
+    volunteer_totals = signups.aggregate(
+        signups=Count("pk"),
+        helpers=Count("member", distinct=True),
+        volunteers=Count("member", distinct=True, filter=VOLUNTEERED),
+    )
     # In WHERE, the database runs EXISTS as one semi-join; inside an aggregate's
     # FILTER it would run it once per signup (half a second for a year on PostgreSQL).
-    volunteer_totals |= signups.filter(came_to_eat_before()).aggregate(guests_who_helped=Count("member", distinct=True))
+    volunteer_totals |= (
+        signups.filter(VOLUNTEERED)
+        .filter(came_to_eat_before())
+        .aggregate(guests_who_helped=Count("member", distinct=True))
+    )
     by_role_signups = {
         row["shift__role"]: row
         for row in signups.order_by().values("shift__role").annotate(signups=Count("pk"), hours=Sum(SHIFT_HOURS))
     }
     by_role_slots = {
         row["role"]: row["slots"]
-        for row in Shift.objects.filter(_held("meal__", period)).order_by().values("role").annotate(slots=Sum("slots"))
+        for row in Shift.objects.filter(_held("meal__", period), _over("", now))
+        .order_by()
+        .values("role")
+        .annotate(slots=Sum("slots"))
     }
     roles = []
     for role, label in Shift.Role.choices:  # four fixed roles, not rows
@@ -468,7 +540,7 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
             }
         )
 
-    contributions = period_contributions(period)
+    contributions = period_contributions(period, now=now)
     money = contributions.aggregate(
         total=Coalesce(Sum("amount", filter=Q(voided_at__isnull=True)), Value(ZERO), output_field=MONEY),
         count=Count("pk", filter=Q(voided_at__isnull=True)),
@@ -493,22 +565,30 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
     cost = bookings["cost_of_covers"]
     return {
         "period": period,
+        "now": now,
+        # The period is not over: its figures so far, and what is planned.
+        "in_progress": now < period.end,
         "rows": rows,
         "meal_count": meal_count,
         "covers": covers,
         "walk_in_covers": bookings["walk_in_covers"],
         "covers_per_meal": _ratio(covers, meal_count, "0.1"),
         "bookings": bookings["bookings"],
-        "past_bookings": bookings["past_bookings"],
+        "past_bookings": bookings["bookings"],  # every counted booking is for a served meal
         "no_shows": bookings["no_shows"],
-        "no_show_rate": _percent(bookings["no_shows"], bookings["past_bookings"]),
+        "no_show_rate": _percent(bookings["no_shows"], bookings["bookings"]),
+        "planned_meals": planned["meals"],
+        "planned_bookings": planned["booking_count"],
+        "planned_people": planned["people"],
         "unique_guests": guests["unique"],
         "first_time_guests": guests["first_time"],
         "returning_guests": guests["returning"],
         "partners": partner_rows,
         "shift_signups": volunteer_totals["signups"],
         "shift_slots": sum(r["slots"] for r in roles),
-        "volunteers": volunteer_totals["people"],
+        "helpers": volunteer_totals["helpers"],
+        "volunteers": volunteer_totals["volunteers"],
+        "helping_guests": volunteer_totals["helpers"] - volunteer_totals["volunteers"],
         # At most four roles: their sum is not a loop over rows.
         "volunteer_hours": hours(sum(row["hours"] or 0 for row in by_role_signups.values())),
         "roles": roles,

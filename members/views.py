@@ -499,9 +499,13 @@ def partner_bookings(request, pk: int):
         .select_related("meal")
         .order_by("meal__starts_at", "created_at")
     )
+    # order_by() first: grouped under the list's ordering, each booking would be its own group.
     used = {
         row["meal"]: row["seats"]
-        for row in bookings.filter(status=Booking.Status.CONFIRMED).values("meal").annotate(seats=Sum("party_size"))
+        for row in bookings.filter(status=Booking.Status.CONFIRMED)
+        .order_by()
+        .values("meal")
+        .annotate(seats=Sum("party_size"))
     }
     block_rows = [(block, used.get(block.meal_id, 0)) for block in blocks]
     return render(

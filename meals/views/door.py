@@ -58,6 +58,15 @@ def _who(user) -> str:
     return user.first_name or user.email or user.get_username()
 
 
+def _people(bookings: list[Booking]) -> dict[str, int]:
+    """People (party sizes) of the confirmed bookings: the same counts on the desk and the day sheet."""
+    return {
+        "booked": sum(b.party_size for b in bookings if not b.is_walk_in),
+        "arrived": sum(b.party_size for b in bookings if not b.is_walk_in and b.checked_in_at),
+        "walk_ins": sum(b.party_size for b in bookings if b.is_walk_in),
+    }
+
+
 def _meal(pk: int) -> Meal:
     return get_object_or_404(Meal, pk=pk)
 
@@ -158,9 +167,7 @@ def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, til
     booked = [b for b in bookings if not b.is_walk_in]
     walk_ins = [b for b in bookings if b.is_walk_in]
     counters = {
-        "booked": sum(b.party_size for b in booked),
-        "arrived": sum(b.party_size for b in booked if b.checked_in_at),
-        "walk_ins": sum(b.party_size for b in walk_ins),
+        **_people(bookings),
         "seats_left": meal.seats_left,
         "over": max(meal.seats_taken - meal.capacity, 0),
     }
@@ -439,7 +446,7 @@ def day_sheet(request, pk: int):
         "shifts": list(shifts.values()),
         "notes": notes,
         "allergens": allergens,
-        "seats": sum(b.party_size for b in bookings),
+        "people": _people(bookings),
         "printed_at": timezone.now(),
     }
     return render(request, "meals/door/day_sheet.html", context)

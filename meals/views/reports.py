@@ -20,6 +20,7 @@ from meals.forms.reports import MonthForm, YearForm
 from meals.models import Shift
 from meals.reports import (
     SHIFT_HOURS,
+    VOLUNTEER_SHOWS,
     BadPeriod,
     Period,
     brought_by,
@@ -29,6 +30,7 @@ from meals.reports import (
     meals_with_figures,
     period_contributions,
     period_from_query,
+    planned_with_figures,
     volunteer_hours,
 )
 from meals.spreadsheet import csv_response
@@ -67,7 +69,7 @@ def reports_required(view):
 @reports_required
 def reports(request):
     period = _period(request)
-    figures = compute(period)
+    figures = compute(period, now=timezone.now())
     return render(
         request,
         "meals/reports/report.html",
@@ -97,7 +99,7 @@ def _method(request) -> str:
 def report_contributions(request):
     period = _period(request)
     method = _method(request)
-    rows = period_contributions(period)
+    rows = period_contributions(period, now=timezone.now())
     if method:
         rows = rows.filter(method=method)
     totals = rows.aggregate(
@@ -125,8 +127,21 @@ def report_contributions(request):
 @reports_required
 def report_attendance(request):
     period = _period(request)
-    rows = meals_with_figures(period).order_by("starts_at", "pk")
-    return render(request, "meals/reports/attendance.html", _context(request, period, page=_page(request, rows)))
+    now = timezone.now()
+    planned = request.GET.get("show") == "planned"
+    rows = (planned_with_figures if planned else meals_with_figures)(period, now=now).order_by("starts_at", "pk")
+    return render(
+        request,
+        "meals/reports/attendance.html",
+        _context(
+            request,
+            period,
+            page=_page(request, rows),
+            planned=planned,
+            now=now,
+            filter_query=urlencode({**period.query, **({"show": "planned"} if planned else {})}),
+        ),
+    )
 
 
 def _hours_by_role(rows):
@@ -141,13 +156,15 @@ def _hours_by_role(rows):
 @reports_required
 def report_volunteers(request):
     period = _period(request)
-    former_guests = request.GET.get("show") == "guests"
-    page = _page(request, _hours_by_role(volunteer_hours(period, former_guests=former_guests)))
+    show = request.GET.get("show", "")
+    show = show if show in VOLUNTEER_SHOWS else ""
+    page = _page(request, _hours_by_role(volunteer_hours(period, now=timezone.now(), show=show)))
     # Hours for people, per role in the order of the columns (a page of rows, already fetched).
     page.object_list = [
         {
             "person": _person(row),
             "erased": bool(row["member__erased_at"]),
+            "volunteer": row["own_signups"] > 0,
             "signups": row["signups"],
             "hours": _hours(row["hours"]),
             "by_role": [_hours(row[f"hours_{role}"]) for role in Shift.Role.values],
@@ -162,8 +179,8 @@ def report_volunteers(request):
             period,
             page=page,
             roles=Shift.Role.choices,
-            former_guests=former_guests,
-            filter_query=urlencode({**period.query, **({"show": "guests"} if former_guests else {})}),
+            show=show,
+            filter_query=urlencode({**period.query, **({"show": show} if show else {})}),
         ),
     )
 
@@ -171,8 +188,9 @@ def report_volunteers(request):
 @reports_required
 def report_guests(request):
     period = _period(request)
+    now = timezone.now()
     show = request.GET.get("show", "")
-    rows = guests_with_visits(period)
+    rows = guests_with_visits(period, now=now)
     if show == "first":
         rows = rows.filter(first_visit__gte=period.start)
     elif show == "returning":
@@ -184,7 +202,7 @@ def report_guests(request):
     if partner_pk is not None:
         partner = Partner.objects.filter(pk=partner_pk).first()
         if partner:
-            rows = rows.filter(brought_by(partner.pk, period))
+            rows = rows.filter(brought_by(partner.pk, period, now=now))
     rows = rows.order_by("name", "pk")
     extra = {"show": show} if show else {}
     if partner:
@@ -239,7 +257,7 @@ def _yes_no(value: bool) -> str:
     return _("oui") if value else _("non")
 
 
-def _csv_contributions(period: Period):
+def _csv_contributions(period: Period, now: datetime):
     yield [
         _("Date"),
         _("Repas"),
@@ -252,7 +270,7 @@ def _csv_contributions(period: Period):
         _("Raison de l'annulation"),
     ]
     rows = (
-        period_contributions(period)
+        period_contributions(period, now=now)
         .select_related("meal", "recorded_by")
         .order_by("meal__starts_at", "recorded_at", "pk")
         .iterator(chunk_size=2000)
@@ -271,22 +289,22 @@ def _csv_contributions(period: Period):
         ]
 
 
-def _csv_attendance(period: Period):
+def _csv_attendance(period: Period, now: datetime):
     yield [
         _("Date"),
         _("Repas"),
         _("Places"),
-        _("Réservations"),
-        _("Couverts servis"),
-        _("Dont sans réservation"),
-        _("Absents"),
+        _("Nombre de réservations"),
+        _("Couverts servis (personnes)"),
+        _("Dont personnes sans réservation"),
+        _("Réservations non honorées"),
         _("Participations (total)"),
         _("Nombre de participations"),
         _("Prix de revient par couvert"),
         _("Part de bio (%)"),
         _("Part de local (%)"),
     ]
-    for meal in meals_with_figures(period).order_by("starts_at", "pk").iterator(chunk_size=500):
+    for meal in meals_with_figures(period, now=now).order_by("starts_at", "pk").iterator(chunk_size=500):
         yield [
             _date(meal.starts_at),
             _meal(meal),
@@ -309,15 +327,20 @@ def _person(row) -> str:
     return row["member__name"]
 
 
-def _csv_volunteers(period: Period):
+def _csv_volunteers(period: Period, now: datetime):
     roles = Shift.Role.choices
-    yield [_("Personne"), _("Créneaux"), _("Heures")] + [
-        _("Heures : %(role)s") % {"role": label} for _r, label in roles
-    ]
-    for row in _hours_by_role(volunteer_hours(period)).iterator(chunk_size=500):
-        yield [_person(row), row["signups"], _hours(row["hours"])] + [
-            _hours(row[f"hours_{role}"]) for role, _label in roles
-        ]
+    yield (
+        [_("Personne"), _("Créneaux"), _("Heures")]
+        + [_("Heures : %(role)s") % {"role": label} for _r, label in roles]
+        # « non »: a guest who lent a hand with a booking, not a volunteer.
+        + [_("Bénévole")]
+    )
+    for row in _hours_by_role(volunteer_hours(period, now=now)).iterator(chunk_size=500):
+        yield (
+            [_person(row), row["signups"], _hours(row["hours"])]
+            + [_hours(row[f"hours_{role}"]) for role, _label in roles]
+            + [_yes_no(row["own_signups"] > 0)]
+        )
 
 
 CSV_KINDS = {
@@ -335,4 +358,4 @@ def report_csv(request, kind: str):
         period = period_from_query(request.GET)
     except BadPeriod as error:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
-    return csv_response(CSV_KINDS[kind](period), filename=f"cantine-{kind}-{period.slug}.csv")
+    return csv_response(CSV_KINDS[kind](period, timezone.now()), filename=f"cantine-{kind}-{period.slug}.csv")

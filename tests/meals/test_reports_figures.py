@@ -28,6 +28,7 @@ Per cover 45 / 12 = 3,75; cost 5 × 9 + 7 × 12 = 129 → 10,75 per cover; cover
 Organic (5 × 50 + 7 × 80) / 12 = 67,5 %; local (5 × 40 + 7 × 60) / 12 = 51,7 %.
 """
 
+import re
 from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -279,3 +280,218 @@ def test_period_from_query_reads_a_month_a_year_or_defaults_to_this_month():
     assert Period(2026, 1).previous == Period(2025, 12)
     assert Period(2026, 12).next == Period(2027, 1)
     assert Period(2026, 12).end == datetime(2027, 1, 1, tzinfo=PARIS)
+
+
+# --- The current period: only what has happened counts ---------------------------------
+#
+# 3 December 2025, 16:00 in Paris. D1 (1 December) and D3 (3 December, over at 14:30; its
+# washing-up at 14:45) have happened; F1 (10 December) and F2 (17 December) are planned.
+#
+# - D1: ana ×2 and a walk-in ×1 checked in; basile booked and did not come. 10 € + 5 €.
+#   Karim cooks (2 h 30), Léa washes up (1 h).
+# - D3: ana ×1, céline ×1 (she ticked « vaisselle » when booking) and dora ×3 (a partner's)
+#   checked in. 8 €. Karim cooks (2 h 30); céline washes up (1 h), through her booking.
+# - F1: basile ×2, dora ×1, eve ×4 booked, someone ×2 on the waiting list; 20 € recorded
+#   in advance. Karim cooks, Léa sets the table.
+# - F2: ana ×1, céline ×1 (she ticked « vaisselle » again).
+#
+# Served: 2 meals; covers 3 + 5 = 8 (1 walk-in); bookings 2 + 3 = 5; no-shows 1 (20 %);
+# guests ana, céline, dora = 3; contributions 23 € in 3.
+# Planned: 2 meals, 5 bookings for 2 + 1 + 4 + 1 + 1 = 9 people.
+# Shifts over: 4 sign-ups, 2,5 + 1 + 2,5 + 1 = 7 h, by 3 people: 2 volunteers (karim, léa)
+# and 1 guest who lent a hand (céline).
+
+DECEMBER = Period(2025, 12)
+DEC_3_AFTERNOON = datetime(2025, 12, 3, 16, 0, tzinfo=PARIS)
+
+
+@pytest.fixture
+def december(db, make_meal, volunteer, coordinator):
+    partner = Partner.objects.create(name="Les Amis du Quartier")
+    ana = Member.objects.create(name="Ana Arnaud")
+    basile = Member.objects.create(name="Basile Blanc")
+    celine = Member.objects.create(name="Céline Caron")
+    dora = Member.objects.create(name="Dora Dumas", partner=partner)
+    eve = Member.objects.create(name="Eve Estève")
+    lea = Member.objects.create(name="Léa Lemoine")
+    karim = volunteer.member
+
+    d1 = make_meal(day=date(2025, 12, 1))
+    d3 = make_meal(day=date(2025, 12, 3))
+    f1 = make_meal(day=date(2025, 12, 10))
+    f2 = make_meal(day=date(2025, 12, 17))
+
+    def booking(meal, member=None, *, party=1, came=False, status=Booking.Status.CONFIRMED, **fields):
+        return Booking.objects.create(
+            meal=meal,
+            member=member,
+            name=member.name if member else "",
+            party_size=party,
+            status=status,
+            checked_in_at=meal.starts_at if came else None,
+            **fields,
+        )
+
+    def signup(meal, role, member, booking=None):
+        ShiftSignup.objects.create(shift=Shift.objects.get(meal=meal, role=role), member=member, booking=booking)
+
+    booking(d1, ana, party=2, came=True)
+    booking(d1, is_walk_in=True, came=True)
+    booking(d1, basile)
+    booking(d3, ana, came=True)
+    helping = booking(d3, celine, came=True, help_with=Shift.Role.DISHES)
+    booking(d3, dora, party=3, came=True)
+    booking(f1, basile, party=2)
+    booking(f1, dora)
+    booking(f1, eve, party=4)
+    booking(f1, party=2, status=Booking.Status.WAITLISTED)
+    booking(f2, ana)
+    helping_later = booking(f2, celine, help_with=Shift.Role.DISHES)
+
+    signup(d1, Shift.Role.COOKING, karim)
+    signup(d1, Shift.Role.DISHES, lea)
+    signup(d3, Shift.Role.COOKING, karim)
+    signup(d3, Shift.Role.DISHES, celine, booking=helping)
+    signup(f1, Shift.Role.COOKING, karim)
+    signup(f1, Shift.Role.TABLE, lea)
+    signup(f2, Shift.Role.DISHES, celine, booking=helping_later)
+
+    for meal, amount in [(d1, "10.00"), (d1, "5.00"), (d3, "8.00"), (f1, "20.00")]:
+        Contribution.objects.create(
+            meal=meal,
+            amount=Decimal(amount),
+            method=PaymentMethod.CASH,
+            recorded_at=meal.starts_at,
+            recorded_by=coordinator,
+        )
+    return {"d1": d1, "d3": d3, "f1": f1, "f2": f2, "partner": partner}
+
+
+def test_the_current_month_counts_the_meals_that_have_happened(december):
+    f = compute(DECEMBER, now=DEC_3_AFTERNOON)
+    assert f["meal_count"] == 2
+    assert (f["covers"], f["walk_in_covers"]) == (8, 1)
+    assert f["bookings"] == 5
+    assert (f["no_shows"], f["no_show_rate"]) == (1, Decimal("20.0"))
+    assert f["unique_guests"] == 3
+    assert (f["contributions_total"], f["contributions_count"]) == (Decimal("23.00"), 3)
+    assert [row["label"] for row in f["rows"]] == ["1", "3"]
+
+
+def test_the_current_month_shows_what_is_planned_apart(december):
+    f = compute(DECEMBER, now=DEC_3_AFTERNOON)
+    assert (f["planned_meals"], f["planned_bookings"], f["planned_people"]) == (2, 5, 9)
+
+
+def test_a_meal_in_progress_is_not_served_yet(december):
+    lunch = datetime(2025, 12, 3, 13, 0, tzinfo=PARIS)
+    f = compute(DECEMBER, now=lunch)
+    assert (f["meal_count"], f["covers"], f["bookings"], f["unique_guests"]) == (1, 3, 2, 1)
+    assert (f["planned_meals"], f["planned_bookings"]) == (3, 8)
+    assert f["contributions_total"] == Decimal("15.00")
+
+
+def test_hours_count_the_shifts_that_are_over_and_guests_who_helped_are_not_volunteers(december):
+    f = compute(DECEMBER, now=DEC_3_AFTERNOON)
+    assert f["shift_signups"] == 4
+    assert f["volunteer_hours"] == Decimal("7.0")
+    assert (f["helpers"], f["volunteers"], f["helping_guests"]) == (3, 2, 1)
+    roles = {row["role"]: (row["slots"], row["signups"], row["hours"]) for row in f["roles"]}
+    assert roles == {
+        "cooking": (20, 2, Decimal("5.0")),
+        "table": (6, 0, Decimal("0.0")),
+        "dishes": (8, 2, Decimal("2.0")),
+    }
+
+
+def test_a_month_still_to_come_has_nothing_served_and_everything_planned(december):
+    f = compute(DECEMBER, now=datetime(2025, 11, 20, tzinfo=PARIS))
+    assert (f["meal_count"], f["covers"], f["bookings"], f["shift_signups"]) == (0, 0, 0, 0)
+    assert f["contributions_total"] == Decimal("0")
+    assert (f["planned_meals"], f["planned_bookings"], f["planned_people"]) == (4, 2 + 3 + 3 + 2, 3 + 5 + 7 + 2)
+
+
+def test_a_past_month_plans_nothing(october):
+    f = compute(OCTOBER)
+    assert (f["planned_meals"], f["planned_bookings"], f["planned_people"]) == (0, 0, 0)
+    assert (f["helpers"], f["volunteers"], f["helping_guests"]) == (3, 3, 0)
+
+
+@pytest.fixture
+def on_december_3(clock, client, coordinator, december):
+    now, move = clock
+    move(DEC_3_AFTERNOON - now)
+    client.force_login(coordinator)
+    return client
+
+
+def test_the_report_page_labels_planned_figures_apart(on_december_3):
+    response = on_december_3.get(reverse("meals:reports"), {"month": "2025-12"})
+    f = response.context["f"]
+    assert (f["meal_count"], f["bookings"], f["planned_meals"]) == (2, 5, 2)
+    html = response.content.decode()
+    assert "prévus" in html
+    assert "Convives qui ont donné un coup de main" in html
+
+
+def test_every_served_figure_is_the_sum_of_its_rows(on_december_3):
+    query = {"month": "2025-12"}
+    f = on_december_3.get(reverse("meals:reports"), query).context["f"]
+    meals = list(on_december_3.get(reverse("meals:report_attendance"), query).context["page"])
+    assert len(meals) == f["meal_count"]
+    assert sum(m.covers for m in meals) == f["covers"]
+    assert sum(m.walk_in_covers for m in meals) == f["walk_in_covers"]
+    assert sum(m.bookings_count for m in meals) == f["bookings"]
+    assert sum(m.no_shows for m in meals) == f["no_shows"]
+    assert sum(m.contributions_total for m in meals) == f["contributions_total"]
+    given = on_december_3.get(reverse("meals:report_contributions"), query).context
+    assert given["page"].paginator.count == f["contributions_count"]
+    assert given["totals"]["total"] == f["contributions_total"]
+    guests = on_december_3.get(reverse("meals:report_guests"), query).context["page"]
+    assert guests.paginator.count == f["unique_guests"]
+    partner = on_december_3.get(reverse("meals:report_guests"), {**query, "partner": f["partners"][0]["via_partner"]})
+    assert partner.context["page"].paginator.count == f["partners"][0]["people"]
+
+
+def test_every_planned_figure_is_the_sum_of_its_rows(on_december_3):
+    query = {"month": "2025-12"}
+    f = on_december_3.get(reverse("meals:reports"), query).context["f"]
+    planned = on_december_3.get(reverse("meals:report_attendance"), {**query, "show": "planned"})
+    meals = list(planned.context["page"])
+    assert len(meals) == f["planned_meals"] == 2
+    assert sum(m.bookings_count for m in meals) == f["planned_bookings"]
+    assert sum(m.booked_people for m in meals) == f["planned_people"]
+    assert "prévus" in planned.content.decode()
+
+
+def test_every_volunteering_figure_is_the_sum_of_its_rows(on_december_3):
+    query = {"month": "2025-12"}
+    f = on_december_3.get(reverse("meals:reports"), query).context["f"]
+
+    def rows(**extra):
+        return list(on_december_3.get(reverse("meals:report_volunteers"), {**query, **extra}).context["page"])
+
+    everyone = rows()
+    assert len(everyone) == f["helpers"]
+    assert sum(Decimal(row["hours"].replace(",", ".")) for row in everyone) == f["volunteer_hours"]
+    assert sum(row["signups"] for row in everyone) == f["shift_signups"]
+    assert [row["person"] for row in rows(show="volunteers")] == ["Karim Benali", "Léa Lemoine"]
+    assert [row["person"] for row in rows(show="helping")] == ["Céline Caron"]
+    assert len(rows(show="volunteers")) == f["volunteers"]
+    assert len(rows(show="helping")) == f["helping_guests"]
+
+
+def test_the_attendance_file_has_the_served_meals_only(on_december_3):
+    response = on_december_3.get(reverse("meals:report_csv", kwargs={"kind": "attendance"}), {"month": "2025-12"})
+    lines = response.content.decode("utf-8-sig").strip().splitlines()
+    assert [line.split(";")[0] for line in lines[1:]] == ["01/12/2025", "03/12/2025"]
+
+
+def test_count_columns_say_whether_they_count_bookings_or_people(on_december_3):
+    html = on_december_3.get(reverse("meals:report_attendance"), {"month": "2025-12"}).content.decode()
+    headings = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r'<th scope="col" class="num">(.*?)</th>', html)]
+    counts = [h for h in headings if h not in {"Places", "Participations", "Prix de revient", "Bio", "Local"}]
+    assert counts and all("réservation" in h.lower() or "personne" in h.lower() for h in counts), counts
+    report = on_december_3.get(reverse("meals:reports"), {"month": "2025-12"}).content.decode()
+    assert "<dt>Réservations</dt>" not in report and ">Réservations</th>" not in report
+    assert ">Absents<" not in report and ">Absents<" not in html

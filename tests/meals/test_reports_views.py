@@ -168,10 +168,10 @@ def test_attendance_csv_has_one_row_per_held_meal(client, coordinator, october):
         "Date",
         "Repas",
         "Places",
-        "Réservations",
-        "Couverts servis",
-        "Dont sans réservation",
-        "Absents",
+        "Nombre de réservations",
+        "Couverts servis (personnes)",
+        "Dont personnes sans réservation",
+        "Réservations non honorées",
     ]
     assert rows[1:] == [
         ["07/10/2025", "Déjeuner partagé 12:30", "10", "3", "5", "2", "1", "23,50", "4", "9,00", "50", "40"],
@@ -190,11 +190,12 @@ def test_volunteers_csv_has_hours_per_person_with_decimal_comma(client, coordina
         "Heures : Mise de table",
         "Heures : Vaisselle",
         "Heures : Accueil",
+        "Bénévole",
     ]
     assert rows[1:] == [
-        ["Alice Aubert", "1", "2,50", "2,50", "0,00", "0,00", "0,00"],
-        ["Bob Bernard", "1", "1,00", "0,00", "0,00", "1,00", "0,00"],
-        ["Karim Benali", "2", "3,00", "2,50", "0,50", "0,00", "0,00"],
+        ["Alice Aubert", "1", "2,50", "2,50", "0,00", "0,00", "0,00", "oui"],
+        ["Bob Bernard", "1", "1,00", "0,00", "0,00", "1,00", "0,00", "oui"],
+        ["Karim Benali", "2", "3,00", "2,50", "0,50", "0,00", "0,00", "oui"],
     ]
 
 
@@ -345,7 +346,7 @@ def count_queries(client, django_assert_num_queries, path: str, query: dict, exp
         assert client.get(path, query).status_code == 200
 
 
-REPORT_QUERIES = 17  # session, change counters, user, permissions (first request), then 13 figures
+REPORT_QUERIES = 18  # session, change counters, user, permissions (first request), then 14 figures
 
 
 def test_report_queries_are_the_same_for_a_small_month_and_a_busy_year(
@@ -373,3 +374,25 @@ def test_lists_and_files_have_flat_query_counts(
         client.get(path, {"month": "2024-03"})
     count_queries(client, django_assert_num_queries, path, {"year": "2023"}, len(small.captured_queries))
     count_queries(client, django_assert_num_queries, path, {"year": "2023", "page": "2"}, len(small.captured_queries))
+
+
+def test_planned_meals_list_has_a_flat_query_count(client, coordinator, make_meal, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    fill(make_meal, [date(2099, 3, 3), date(2099, 3, 10), date(2099, 3, 17)], guests=3, coordinator=coordinator)
+    fill(
+        make_meal,
+        [date(2098, 1, 6) + timedelta(days=7 * week) for week in range(30)],
+        guests=8,
+        coordinator=coordinator,
+    )
+    client.force_login(coordinator)
+    path = reverse("meals:report_attendance")
+    with CaptureQueriesContext(connection) as small:
+        few = client.get(path, {"month": "2099-03", "show": "planned"})
+    assert len(few.context["page"].object_list) == 3
+    count_queries(client, django_assert_num_queries, path, {"year": "2098", "show": "planned"}, len(small))
+    many = client.get(path, {"year": "2098", "show": "planned"})
+    assert many.context["page"].paginator.count == 30
+    assert many.context["page"][0].booked_people == 8 + 4  # 1 + 2 + 1 + 2 … for 8 guests

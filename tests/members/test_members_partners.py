@@ -177,3 +177,37 @@ def test_referent_cancels_its_own_booking(client, meal, partner, partner_referen
     booking.refresh_from_db()
     meal.refresh_from_db()
     assert booking.status == "cancelled" and meal.seats_taken == 0
+
+
+@pytest.mark.django_db
+def test_seat_counter_is_the_total_of_the_partners_confirmed_seats(client, make_meal, partner, partner_referent):
+    """One line per block, with the sum of every confirmed seat (not the last booking's party)."""
+    meal = make_meal(capacity=40)
+    block(meal, partner, 6)
+    client.force_login(partner_referent)
+    url = reverse("members:partner_bookings", args=[partner.pk])
+    for name, size in [("Odette", 1), ("Lucien", 2), ("Simone", 1), ("Marcel", 1)]:
+        client.post(url, {"meal": meal.pk, "name": name, "party_size": size, "notes": ""})
+    gone = planning.partner_booking_create(meal=meal, partner=partner, name="Annulé", party_size=3)
+    booking_cancel(booking=gone)
+    Booking.objects.create(meal=meal, partner=partner, name="En attente", party_size=2, status="waitlisted")
+    page = client.get(url)
+    assert page.context["blocks"][0][1] == 5
+    html = page.content.decode()
+    assert "5 sur 6 places utilisées" in html
+    assert html.count("places utilisées") == 1
+
+    client.post(url, {"meal": meal.pk, "name": "Famille Roux", "party_size": 9, "notes": ""})
+    assert Booking.objects.get(name="Famille Roux").status == Booking.Status.CONFIRMED
+    html = client.get(url).content.decode()
+    assert "14 places utilisées" in html and "6 places gardées" in html
+    assert "9 sur 6" not in html
+
+
+@pytest.mark.django_db
+def test_held_seats_subtract_every_partner_booking_not_only_one(meal, partner):
+    block(meal, partner, 6)
+    for name in ["Odette", "Lucien", "Simone"]:
+        planning.partner_booking_create(meal=meal, partner=partner, name=name, party_size=1)
+    assert Meal.objects.with_held_seats().get(pk=meal.pk).held_seats == 3
+    assert Meal.objects.upcoming().get(pk=meal.pk).seats_left == 10 - 3 - 3
