@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import views, views_signup
+from members import views, views_cantine, views_signup
 
 app_name = "members"
 
@@ -31,4 +31,8 @@ urlpatterns = [
         name="partner_booking_cancel",
     ),
     path("mes-reservations-partenaire/", views.partner_home, name="partner_home"),
+    # The cantine's identity and place (issue 15) -----------------------
+    path("reglages/", views_cantine.cantine_settings_edit, name="cantine_settings"),
+    path("venir/", views_cantine.first_visit, name="first_visit"),
+    path("venir/plan/", views_cantine.cantine_map, name="cantine_map"),
 ]
