@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from members.models import CantineSettings, Member, Partner, PaymentMethod
@@ -154,7 +155,7 @@ class CantineSettingsForm(forms.ModelForm):
     )
     map_remove = forms.BooleanField(label=_("Retirer le plan"), required=False)
     map_link = forms.URLField(
-        label=CantineSettings._meta.get_field("map_link").verbose_name,
+        label=capfirst(CantineSettings._meta.get_field("map_link").verbose_name),
         help_text=CantineSettings._meta.get_field("map_link").help_text,
         required=False,
         max_length=200,

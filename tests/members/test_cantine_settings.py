@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -306,6 +307,17 @@ def test_after_a_save_every_kept_page_shows_the_new_values(client, coordinator_c
         page = text(client.get(url))
         assert "La Cantine du Marais" in page and "3 rue Vieille-du-Temple" in page
         assert "La Cantine des Lilas" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_save_reaches_the_pages_kept_whole(client, coordinator, meal):
+    # Committed for real: on PostgreSQL the counters' triggers fire at COMMIT here, as in production.
+    url = reverse("meals:meal", args=[meal.pk])
+    assert "La Cantine</a>" in text(client.get(url))
+    staff = Client()
+    staff.force_login(coordinator)
+    assert post_settings(staff).status_code == 302
+    assert "La Cantine des Lilas</a>" in text(client.get(url))
 
 
 def test_a_write_from_outside_the_app_is_seen_from_the_next_request(client, place, meal):
