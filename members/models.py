@@ -133,6 +133,9 @@ class CantineSettings(models.Model):
     under the ``cantine`` change counter (a trigger bumps it on every write of
     this table, and the ``meals`` and ``board`` counters with it, so the pages
     kept whole show the new footer too).
+
+    SMS do not exist yet: when they do, sign each with ``name`` and ``phone``
+    like the emails (templates/includes/email_footer.txt).
     """
 
     PK = 1

@@ -369,6 +369,18 @@ def test_error_pages_fall_back_to_the_environment_when_the_database_fails(monkey
     assert (found.name, found.phone) == ("La Cantine", "01 98 76 54 32")
 
 
+def test_an_error_page_template_reads_the_phone_without_a_request(place):
+    from django.template import engines
+
+    cantine_settings()
+    template = engines["django"].from_string(
+        "{% load cantine_place %}{% cantine_place_safe as cantine %}{{ cantine.name }} {{ cantine.phone }}"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert template.render() == "La Cantine des Lilas 01 23 45 67 89"
+    assert len(queries) == 0
+
+
 def test_the_settings_row_is_one_row(place):
     from django.db import IntegrityError, transaction
 
