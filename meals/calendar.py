@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from meals.models import ShiftSignup
-from members.models import Member
+from members.models import Member, cantine_settings
 
 # Past shifts stay in the feed a while, so a calendar does not lose last week.
 KEEP_PAST = timedelta(days=60)
@@ -60,6 +60,7 @@ def member_calendar(*, member: Member, now=None) -> bytes:
         .select_related("shift__meal")
         .order_by("shift__starts_at")
     )
+    location = cantine_settings().location
     with translation.override(member.language or "fr"):
         cal = Calendar()
         cal.add("prodid", "-//Cantine participative//Créneaux//FR")
@@ -85,6 +86,7 @@ def member_calendar(*, member: Member, now=None) -> bytes:
             if shift.description:
                 lines.append(shift.description)
             event.add("description", "\n".join(lines))
+            event.add("location", location)
             event.add("url", settings.SITE_URL + reverse("meals:my_shifts"))
             if meal.is_cancelled:
                 event.add("status", "CANCELLED")

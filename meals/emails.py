@@ -30,6 +30,9 @@ def meal_ics(meal: Meal, *, booking: Booking | None = None) -> bytes:
     """The meal as an iCalendar file, for the guest's calendar."""
     from icalendar import Calendar, Event
 
+    from members.models import cantine_settings
+
+    cantine = cantine_settings()
     calendar = Calendar()
     calendar.add("prodid", "-//Cantine participative//cantine//FR")
     calendar.add("version", "2.0")
@@ -40,7 +43,8 @@ def meal_ics(meal: Meal, *, booking: Booking | None = None) -> bytes:
     event.add("dtstamp", timezone.now())
     event.add("dtstart", meal.starts_at)
     event.add("dtend", meal.ends_at)
-    event.add("summary", f"{meal.title} — {_('La Cantine')}")
+    event.add("summary", f"{meal.title} — {cantine.name}")
+    event.add("location", cantine.location)
     menu = " / ".join(part for part in (meal.starter, meal.main, meal.dessert) if part)
     description = [menu] if menu else []
     if booking:

@@ -11,5 +11,15 @@ def roles(request) -> dict:
             "reports": user.has_perm("meals.view_reports"),
             "members": user.has_perm("members.view_member"),
             "partner": user.has_perm("meals.book_for_partner"),
+            "cantine": user.has_perm("members.change_cantinesettings"),
         }
     }
+
+
+def cantine(request) -> dict:
+    """The cantine's name, address and phone for every page (read when a template first asks, kept per process)."""
+    from django.utils.functional import SimpleLazyObject
+
+    from members.models import cantine_settings
+
+    return {"cantine": SimpleLazyObject(cantine_settings)}

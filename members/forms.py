@@ -1,15 +1,18 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cantine.bounds import DayField
 from meals.idempotency import KeyedForm
 from members import lockout, services
-from members.models import Member, Partner, PaymentMethod
+from members.models import CantineSettings, Member, Partner, PaymentMethod
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -212,3 +215,142 @@ def _meal_label(meal) -> str:
     from meals.templatetags.cantine import when
 
     return f"{when(meal.starts_at)} — {meal.title}"
+
+
+# The cantine's settings (coordinators) -------------------------------------------
+
+# What a plan may be: an image prepared beforehand, recognised by its first bytes (never SVG: it can hold scripts).
+MAP_MAX_BYTES = 2 * 1024 * 1024
+MAP_SIGNATURES = [
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+]
+
+
+def image_type(head: bytes) -> str:
+    """The image's content type from its first bytes, or "" when it is none we serve."""
+    for signature, content_type in MAP_SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return ""
+
+
+class CantineSettingsForm(forms.ModelForm):
+    map_upload = forms.FileField(
+        label=_("Plan (une image)"),
+        required=False,
+        help_text=_(
+            "Une image PNG, JPEG ou WebP de 2 Mo au plus, préparée à l'avance : "
+            "une capture de plan, un dessin, une photo de la porte."
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
+    )
+    map_remove = forms.BooleanField(label=_("Retirer le plan"), required=False)
+    map_link = forms.URLField(
+        label=capfirst(CantineSettings._meta.get_field("map_link").verbose_name),
+        help_text=CantineSettings._meta.get_field("map_link").help_text,
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+    )
+
+    class Meta:
+        model = CantineSettings
+        fields = [
+            "name",
+            "street",
+            "postcode",
+            "city",
+            "phone",
+            "email",
+            "opening_days",
+            "directions",
+            "step_free_access",
+            "toilets",
+            "first_visit",
+            "price_rule",
+            "map_description",
+            "map_link",
+        ]
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in ("opening_days", "directions", "step_free_access", "toilets", "first_visit", "price_rule")
+        } | {
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "postcode": forms.TextInput(attrs={"inputmode": "numeric"}),
+        }
+        error_messages = {"name": {"required": _("Indiquez le nom de la cantine.")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plan = ["map_upload", "map_remove", "map_description", "map_link"]
+        if not self.instance.has_map:
+            del self.fields["map_remove"]
+            plan.remove("map_remove")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> has its token
+        self.helper.layout = Layout(
+            Fieldset(_("La cantine"), "name", "phone", "email"),
+            Fieldset(_("L'adresse"), "street", "postcode", "city"),
+            Fieldset(_("Pour venir"), "directions", "step_free_access", "toilets"),
+            Fieldset(_("L'accueil"), "opening_days", "first_visit", "price_rule"),
+            Fieldset(_("Le plan"), *plan),
+        )
+
+    def clean_phone(self):
+        from meals.services.booking import InvalidPhone, normalize_phone
+
+        try:
+            return normalize_phone(self.cleaned_data.get("phone", ""))
+        except InvalidPhone as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_postcode(self):
+        postcode = self.cleaned_data.get("postcode", "").strip()
+        if postcode and not (postcode.isdigit() and postcode.isascii() and len(postcode) in (4, 5)):
+            raise forms.ValidationError(_("Ce code postal n'est pas valable : 5 chiffres, par exemple 75019."))
+        return postcode
+
+    def clean_email(self):
+        return (self.cleaned_data.get("email") or "").strip().lower()
+
+    def clean_map_link(self):
+        link = self.cleaned_data.get("map_link", "")
+        if link and not link.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError(_("Le lien doit commencer par https://."))
+        return link
+
+    def clean_map_upload(self):
+        upload = self.cleaned_data.get("map_upload")
+        if not upload:
+            return None
+        if upload.size > MAP_MAX_BYTES:
+            raise forms.ValidationError(_("Cette image est trop lourde : 2 Mo au plus."))
+        content = upload.read()
+        content_type = image_type(content[:16])
+        if not content_type:
+            raise forms.ValidationError(_("Ce fichier n'est pas une image PNG, JPEG, WebP ou GIF."))
+        return content, content_type
+
+    def clean(self):
+        data = super().clean()
+        keeps_a_map = data.get("map_upload") or (self.instance.has_map and not data.get("map_remove"))
+        if keeps_a_map and not data.get("map_description", "").strip():
+            self.add_error(
+                "map_description", _("Dites en une phrase ce que montre le plan, pour qui ne voit pas l'image.")
+            )
+        return data
+
+    def values(self) -> dict:
+        """What ``cantine_settings_update`` writes."""
+        values = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        if self.cleaned_data.get("map_upload"):
+            values["map_image"], values["map_image_type"] = self.cleaned_data["map_upload"]
+        elif self.cleaned_data.get("map_remove"):
+            values["map_image"], values["map_image_type"] = b"", ""
+        return values

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cantine import bounds
+from cantine.changes import KeyedCache, change_counters
 
 
 class PaymentMethod(models.TextChoices):
@@ -150,3 +151,168 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.year}"
+
+
+class CantineSettings(models.Model):
+    """The cantine's name, address and welcome, as a coordinator writes them: one row.
+
+    Read on every page through ``cantine_settings()``, kept in each process
+    under the ``cantine`` change counter (a trigger bumps it on every write of
+    this table, and the ``meals`` and ``board`` counters with it, so the pages
+    kept whole show the new footer too).
+
+    SMS do not exist yet: when they do, sign each with ``name`` and ``phone``
+    like the emails (templates/includes/email_footer.txt).
+    """
+
+    PK = 1
+    DEFAULT_NAME = "La Cantine"
+
+    name = models.CharField(_("nom de la cantine"), max_length=60, default=DEFAULT_NAME)
+    street = models.CharField(
+        _("adresse"), max_length=200, blank=True, help_text=_("Le numéro et la rue, par exemple 12 rue des Lilas.")
+    )
+    postcode = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    directions = models.TextField(
+        _("comment venir"),
+        blank=True,
+        help_text=_("Les transports en commun (arrêts, lignes), le vélo, la voiture : ce qui est le plus proche."),
+    )
+    step_free_access = models.TextField(
+        _("accès sans marche"),
+        blank=True,
+        help_text=_(
+            "Y a-t-il des marches ? Une rampe, un ascenseur ? Par où entrer en fauteuil ou avec une poussette ?"
+        ),
+    )
+    toilets = models.TextField(
+        _("toilettes"), blank=True, help_text=_("Où elles sont, et si l'on y entre en fauteuil.")
+    )
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    opening_days = models.TextField(
+        _("jours d'ouverture"), blank=True, help_text=_("Par exemple : le mardi et le jeudi, de 9 h 30 à 15 h.")
+    )
+    first_visit = models.TextField(
+        _("votre première visite"),
+        blank=True,
+        help_text=_(
+            "Quelques phrases pour qui vient pour la première fois : qui l'accueille, comment se passe le repas."
+        ),
+    )
+    price_rule = models.TextField(
+        _("le prix, avec vos mots"),
+        blank=True,
+        help_text=_("Par exemple : le repas coûte 9 € à la cantine ; chacun donne ce qu'il peut, même rien."),
+    )
+    map_image = models.BinaryField(_("plan"), blank=True, default=b"")
+    map_image_type = models.CharField(max_length=20, blank=True, editable=False)
+    map_description = models.CharField(
+        _("ce que montre le plan"),
+        max_length=300,
+        blank=True,
+        help_text=_("Pour qui ne voit pas l'image, par exemple : la cantine est au fond de la cour, porte verte."),
+    )
+    map_link = models.URLField(
+        _("lien vers un plan"), blank=True, help_text=_("Facultatif : la page de la cantine sur un site de cartes.")
+    )
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        verbose_name = _("réglages de la cantine")
+        verbose_name_plural = _("réglages de la cantine")
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="cantine_settings_single_row")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def defaults(cls) -> "CantineSettings":
+        """What the pages show before a coordinator has saved anything: the environment's first values."""
+        from meals.services.booking import InvalidPhone, normalize_phone
+
+        phone = getattr(settings, "COORDINATION_PHONE", "") or ""
+        try:
+            phone = normalize_phone(phone)
+        except InvalidPhone:
+            pass
+        return cls(pk=cls.PK, phone=phone)
+
+    @property
+    def address_lines(self) -> list[str]:
+        town = f"{self.postcode} {self.city}".strip()
+        return [line for line in (self.street.strip(), town) if line]
+
+    @property
+    def address(self) -> str:
+        """« 12 rue des Lilas, 75019 Paris » (empty when no address is set)."""
+        return ", ".join(self.address_lines)
+
+    @property
+    def location(self) -> str:
+        """The name and the address on one line, for a calendar's LOCATION."""
+        return ", ".join([self.name, *self.address_lines])
+
+    @property
+    def tel(self) -> str:
+        """The phone number for a ``tel:`` link: « tel:+33123456789 »."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit())
+        if not digits:
+            return ""
+        if self.phone.strip().startswith("+"):
+            return f"tel:+{digits}"
+        if digits.startswith("0") and len(digits) == 10:
+            return f"tel:+33{digits[1:]}"
+        return f"tel:{digits}"
+
+    @property
+    def has_map(self) -> bool:
+        return bool(self.map_image_type)
+
+    @property
+    def map_version(self) -> str:
+        """Changes with every save, so a new plan is never hidden behind a browser's copy of the old one."""
+        return str(int(self.updated_at.timestamp())) if self.updated_at else "0"
+
+
+# One entry per value of the ``cantine`` counter; the last one read, for pages that must never fail.
+_cantine_kept = KeyedCache(size=4)
+_cantine_last_read = KeyedCache(size=1)
+
+
+def cantine_settings() -> CantineSettings:
+    """The cantine's settings (or their defaults): no query while the ``cantine`` counter is unchanged.
+
+    The plan's bytes are not read here (``members:cantine_map`` serves them).
+    Do not change the object returned: it is shared by every request of this process.
+    """
+    counter = change_counters().get("cantine")
+    kept = _cantine_kept.get(counter) if counter is not None else None
+    if kept is not None:
+        row = kept[0]
+    else:
+        row = CantineSettings.objects.defer("map_image").filter(pk=CantineSettings.PK).first()
+        if counter is not None:
+            _cantine_kept.put(counter, row)
+    current = row or CantineSettings.defaults()
+    _cantine_last_read.put("last", current)
+    return current
+
+
+def cantine_settings_safe() -> CantineSettings:
+    """For pages that must show even when the database is down (error pages). Never raises.
+
+    The last settings this process read (one change behind at worst), else a
+    fresh read, else the defaults from the environment (``COORDINATION_PHONE``).
+    """
+    last = _cantine_last_read.get("last")
+    if last is not None:
+        return last[0]
+    try:
+        return cantine_settings()
+    except Exception:  # noqa: BLE001 - an error page must show, whatever is broken
+        return CantineSettings.defaults()

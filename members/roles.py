@@ -47,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "members.view_partner",
         "members.add_membership",
         "members.view_membership",
+        "members.change_cantinesettings",
     ],
     VOLUNTEER: [
         "meals.view_shift",
@@ -73,5 +74,23 @@ def ensure_roles(apps=global_apps, using: str = "default") -> None:
         wanted = []
         for dotted in codenames:
             app_label, codename = dotted.split(".")
-            wanted.append(Permission.objects.using(using).get(content_type__app_label=app_label, codename=codename))
+            try:
+                permission = Permission.objects.using(using).get(content_type__app_label=app_label, codename=codename)
+            except Permission.DoesNotExist:
+                if _model_is_not_made_yet(apps, app_label, codename):
+                    continue  # an older migration: the one that makes the model gives its permissions
+                raise
+            wanted.append(permission)
         group.permissions.add(*wanted)
+
+
+def _model_is_not_made_yet(apps, app_label: str, codename: str) -> bool:
+    """True for a default permission (``change_cantinesettings``) of a model the migrations have not made yet."""
+    action, _, model_name = codename.partition("_")
+    if action not in {"add", "change", "delete", "view"}:
+        return False
+    try:
+        apps.get_model(app_label, model_name)
+    except LookupError:
+        return True
+    return False

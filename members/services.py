@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from meals.ratelimit import is_limited
-from members.models import Member, Membership, Partner
+from members.models import CantineSettings, Member, Membership, Partner
 from members.roles import PARTNER, VOLUNTEER
 
 logger = logging.getLogger(__name__)
@@ -495,3 +495,25 @@ def members_purge_inactive(*, months: int, apply: bool = False, now: datetime | 
         for member in members:
             member_erase(member=member, now=now)
     return len(members)
+
+
+# The cantine's settings ----------------------------------------------------------
+
+
+def cantine_settings_update(*, values: dict, by=None) -> CantineSettings:
+    """Write the coordinator's settings on the one row (created on the first save).
+
+    ``values`` maps field names to values (the form's, plus ``map_image`` and
+    ``map_image_type`` when the plan changes). The row is locked so that two
+    coordinators saving at once write one after the other; the change counters'
+    triggers make every page show the new values from the next request on.
+    """
+    with transaction.atomic():
+        row, _created = CantineSettings.objects.select_for_update().get_or_create(
+            pk=CantineSettings.PK, defaults={"phone": CantineSettings.defaults().phone}
+        )
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.updated_by = by
+        row.save()
+    return row

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import views
+from members import views, views_cantine
 
 app_name = "members"
 
@@ -36,4 +36,8 @@ urlpatterns = [
         name="partner_booking_cancel",
     ),
     path("mes-reservations-partenaire/", views.partner_home, name="partner_home"),
+    # The cantine's identity and place (issue 15) -----------------------
+    path("reglages/", views_cantine.cantine_settings_edit, name="cantine_settings"),
+    path("venir/", views_cantine.first_visit, name="first_visit"),
+    path("venir/plan/", views_cantine.cantine_map, name="cantine_map"),
 ]

@@ -197,6 +197,10 @@ MATRIX: dict[str, Row] = {
         post="login login 403 - 403",
     ),
     "members:partner_home": Row(none, "login login 403 302 403"),
+    # The cantine's identity and place -----------------------------------------
+    "members:cantine_settings": Row(none, COORDINATORS, post=POST_COORDINATORS),
+    "members:first_visit": Row(none, EVERYONE),
+    "members:cantine_map": Row(none, "404 404 404 404 404"),
     # Accounts (Django's auth views) and languages ------------------------
     "login": Row(none, EVERYONE),
     "logout": Row(none, POST_ONLY),

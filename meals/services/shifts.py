@@ -146,7 +146,9 @@ def release_is_late(shift: Shift, now=None) -> bool:
 
 
 def too_late_message() -> str:
-    phone = getattr(settings, "COORDINATION_PHONE", "")
+    from members.models import cantine_settings
+
+    phone = cantine_settings().phone
     if phone:
         return _(
             "Le créneau commence dans moins de 24 heures : vous ne pouvez plus vous désinscrire en ligne. "

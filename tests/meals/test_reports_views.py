@@ -346,7 +346,8 @@ def count_queries(client, django_assert_num_queries, path: str, query: dict, exp
         assert client.get(path, query).status_code == 200
 
 
-REPORT_QUERIES = 18  # session, change counters, user, permissions (first request), then 14 figures
+# Session, change counters, user, permissions, the cantine's settings (first request), then 14 figures.
+REPORT_QUERIES = 19
 
 
 def test_report_queries_are_the_same_for_a_small_month_and_a_busy_year(

@@ -14,7 +14,7 @@ from django.utils import timezone
 from meals.management.commands._seed_year import demo_meal, guest_booking, seed_year
 from meals.models import Booking, Contribution, Meal, SeatBlock, Shift, ShiftSignup
 from meals.services.shifts import shifts_create_default
-from members.models import Member, Membership, Partner, PaymentMethod
+from members.models import CantineSettings, Member, Membership, Partner, PaymentMethod
 from members.roles import COORDINATOR, PARTNER, VOLUNTEER
 
 DEMO_PASSWORD = "cantine-demo-2026"
@@ -161,6 +161,7 @@ class Command(BaseCommand):
             self.handle_year(rng, meals=options.get("meals") or 250)
             return
         with transaction.atomic():
+            self.create_cantine_settings()
             users = self.create_logins()
             partner = self.create_partner(users[PARTNER])
             guests = self.create_guests(rng, partner)
@@ -174,6 +175,7 @@ class Command(BaseCommand):
 
     def handle_year(self, rng: random.Random, *, meals: int) -> None:
         with transaction.atomic():
+            self.create_cantine_settings()
             users = self.create_logins()
             partner = self.create_partner(users[PARTNER])
             counts = seed_year(
@@ -193,6 +195,33 @@ class Command(BaseCommand):
         self.stdout.write(f"Identifiants (mot de passe : {DEMO_PASSWORD})")
         for email, first, _last, group in LOGINS:
             self.stdout.write(f"  {group:12} {email}  ({first})")
+
+    def create_cantine_settings(self) -> CantineSettings:
+        """The cantine's name, address and welcome, unless a coordinator has already written them."""
+        row, _ = CantineSettings.objects.get_or_create(
+            pk=CantineSettings.PK,
+            defaults={
+                "name": "La Cantine des Lilas",
+                "street": "8 rue des Lilas",
+                "postcode": "75019",
+                "city": "Paris",
+                "phone": CantineSettings.defaults().phone or "01 23 45 67 89",
+                "email": "bonjour@cantine.test",
+                "opening_days": "Du mardi au samedi. On cuisine ensemble dès 9 h 30, "
+                "on déjeune à 12 h 30, puis on fait la vaisselle jusque vers 15 h.",
+                "directions": "Métro ligne 11, station Place des Fêtes, à 5 minutes à pied. "
+                "Bus 48 et 60, arrêt Compans. Des arceaux pour les vélos devant la porte.",
+                "step_free_access": "On entre de plain-pied par la grande porte verte, sans marche. "
+                "La salle et la cuisine sont au rez-de-chaussée ; les portes font 90 cm.",
+                "toilets": "Deux toilettes au rez-de-chaussée, dont une accessible en fauteuil, avec barre d'appui.",
+                "first_visit": "Poussez la grande porte verte : Claire ou un·e bénévole vous accueille, "
+                "vous fait visiter la cuisine et vous présente à la tablée. Vous pouvez venir seulement manger, "
+                "ou aider à éplucher, à mettre la table ou à faire la vaisselle. Pas besoin de savoir cuisiner !",
+                "price_rule": "Prix libre et conscient : le repas coûte environ 9 € à la cantine, c'est écrit "
+                "au tableau. Chacun donne ce qu'il peut, de 1 € à 15 € ou plus ; personne n'est refusé.",
+            },
+        )
+        return row
 
     def create_logins(self) -> dict:
         User = get_user_model()
