@@ -46,6 +46,9 @@ class PrivatePagesNoStoreMiddleware:
             return True
         if response.get("Content-Type", "").startswith("text/csv"):
             return True
+        # A server error or an outage page: never kept, and no session read when the database may be gone.
+        if response.status_code >= 500:
+            return True
         # Without a session cookie nobody is logged in: no need to load the session.
         if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return False

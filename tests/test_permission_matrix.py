@@ -355,6 +355,8 @@ PUBLIC_PAGES = {
     "meals:upcoming",
     "meals:meal",
     "members:volunteer_signup",
+    "members:first_visit",
+    "members:cantine_map",
     "login",
     "password_reset",
     "password_reset_done",
