@@ -232,3 +232,16 @@ def test_no_page_has_inline_script_or_style_and_each_sends_the_csp(role, world):
         if csp_directives(response).get("script-src") != ["'self'"] or response.headers["X-Frame-Options"] != "DENY":
             found.append(f"{name} as {role}: without the strict CSP or X-Frame-Options")
     assert not found, "\n".join(found)
+
+
+# --- Issue 13, finding 7: a kept page holds nothing of the request that built it ----------
+
+
+@pytest.mark.django_db
+def test_a_kept_page_does_not_show_the_first_visitors_query_string_to_the_next(meal):
+    for url in (reverse("meals:upcoming"), reverse("meals:meal", args=[meal.pk])):
+        first = Client().get(url + "?utm=attacker-was-here")
+        assert first.status_code == 200
+        later = Client().get(url)
+        assert later.status_code == 200
+        assert "attacker-was-here" not in later.content.decode(), url
