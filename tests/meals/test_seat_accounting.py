@@ -95,7 +95,7 @@ def test_more_capacity_goes_to_the_waiting_list(make_meal):
 
 def test_a_smaller_seat_block_gives_its_seats_to_the_waiting_list(make_meal, partner):
     meal = make_meal(capacity=4)
-    release = meal.starts_at - timedelta(days=1)
+    release = meal.starts_at - timedelta(hours=1)  # still held whatever the time of day
     planning.seat_block_set(meal=meal, partner=partner, seats=3, release_at=release)
     booking_create(meal=meal, name="A", email="a@example.org", party_size=1)
     waiting = booking_create(meal=meal, name="B", email="b@example.org", party_size=2)
@@ -106,7 +106,7 @@ def test_a_smaller_seat_block_gives_its_seats_to_the_waiting_list(make_meal, par
 
 def test_a_partners_waiting_booking_may_use_its_own_block_when_seats_free_up(make_meal, partner, partner_referent):
     meal = make_meal(capacity=4)
-    planning.seat_block_set(meal=meal, partner=partner, seats=2, release_at=meal.starts_at - timedelta(days=1))
+    planning.seat_block_set(meal=meal, partner=partner, seats=2, release_at=meal.starts_at - timedelta(hours=1))
     public = [booking_create(meal=meal, name=f"P{n}", email=f"p{n}@example.org") for n in range(2)]
     theirs = planning.partner_booking_create(
         meal=meal, partner=partner, name="Odette", party_size=3, by=partner_referent
