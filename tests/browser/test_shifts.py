@@ -98,6 +98,7 @@ def test_claiming_a_shift_within_24_hours_asks_first_then_lands_on_its_row(phone
     log_in(phone_page, "karim@example.org")
     phone_page.goto("/creneaux/")
     phone_page.locator(f"#shift-{cooking.pk}").get_by_role("button", name="Je viens").tap()
+    phone_page.wait_for_url(f"**/creneaux/{cooking.pk}/je-viens/")
     assert phone_page.get_by_role("heading", level=1).inner_text() == "Vous venez bien\u202f?"
     assert "vous ne pourrez plus vous désinscrire en ligne" in phone_page.locator("main").inner_text()
     assert not ShiftSignup.objects.exists()
