@@ -310,6 +310,13 @@ if not 1 <= MAX_PARTY_SIZE <= 20:  # the on-behalf form's own limit; the databas
     raise ImproperlyConfigured(f"MAX_PARTY_SIZE must be between 1 and 20 (got {MAX_PARTY_SIZE}).")
 # Guards the door desk against typos ("500" instead of "5,00").
 CONTRIBUTION_CEILING = env_int("CONTRIBUTION_CEILING", 500)
+# The door desk's one-tap amounts in euros, the same at every meal: the hand learns where they are.
+try:
+    DOOR_QUICK_AMOUNTS = tuple(int(value) for value in env_list("DOOR_QUICK_AMOUNTS", "3,5,8,10,15"))
+except ValueError as exc:
+    raise ImproperlyConfigured("DOOR_QUICK_AMOUNTS must be whole euros separated by commas (e.g. 3,5,8).") from exc
+if not all(0 < amount < CONTRIBUTION_CEILING for amount in DOOR_QUICK_AMOUNTS):
+    raise ImproperlyConfigured(f"DOOR_QUICK_AMOUNTS must be between 1 and {CONTRIBUTION_CEILING - 1} euros.")
 # Shown to guests and volunteers who need a person ("Appelez la coordination au …").
 COORDINATION_PHONE = env_str("COORDINATION_PHONE", "")
 

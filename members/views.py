@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cantine.bounds import FIRST_YEAR, LAST_YEAR, ascii_int
+from meals.glance import meals_today
 from meals.ratelimit import is_limited
 from members import lockout, services
 from members.forms import (
@@ -43,7 +44,10 @@ def home(request):
     awaiting_approval = not request.user.has_perm("meals.add_shiftsignup") and (
         Member.objects.filter(user=request.user, email_confirmed_at__isnull=False, approved_at__isnull=True).exists()
     )
-    return render(request, "members/home.html", {"awaiting_approval": awaiting_approval})
+    context = {"awaiting_approval": awaiting_approval}
+    if request.user.has_perm("meals.run_door"):
+        context["today"] = meals_today()  # the meal of the day at a glance, in a fixed number of queries
+    return render(request, "members/home.html", context)
 
 
 # Volunteers' sign-up and accounts -------------------------------------------

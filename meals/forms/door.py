@@ -17,7 +17,9 @@ class ContributionForm(KeyedForm):
         label=_("Montant donné"),
         help_text=_("Par exemple 5 ou 5,50. 0 si la personne ne donne rien."),
         error_messages={"required": _("Indiquez un montant (0 si la personne ne donne rien).")},
-        widget=forms.TextInput(attrs={"autofocus": True, "class": "door-amount"}),
+        # Focused only when it is the next gesture (the desk decides): on a phone, a focus on every
+        # reload would scroll past the guest list and open the keyboard.
+        widget=forms.TextInput(attrs={"class": "door-amount", "inputmode": "decimal", "autocomplete": "off"}),
     )
     method = forms.ChoiceField(
         label=_("Moyen de paiement"),

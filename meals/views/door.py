@@ -1,17 +1,19 @@
 """The door desk: a tablet in one hand, a queue in front, a cash box beside.
 
 Thin views: parse the form, call ``meals.services.door`` (which locks the
-meal), then redirect back to the desk (POST/redirect/GET) with the amount
-field focused. The desk reads everything in a fixed number of queries,
-whatever the number of bookings.
+meal), then redirect back to the desk (POST/redirect/GET), to the place the
+next gesture is: the guest list after a contribution, the contribution after
+a check-in. The desk reads everything in a fixed number of queries, whatever
+the number of bookings.
 """
 
 import hashlib
 import secrets
 import unicodedata
 from datetime import timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import caches
@@ -32,18 +34,13 @@ from meals.idempotency import key_error, posted_key
 from meals.models import ALLERGENS, Booking, Contribution, Meal, ShiftSignup
 from meals.services import door
 from meals.templatetags.cantine import format_euros
+from members.models import PaymentMethod
 
 door_required = permission_required("meals.run_door", raise_exception=True)
 
-# One-tap amounts around the cost price: from these, three below it and one or two above.
-AMOUNT_STEPS = [1, 2, 3, 5, 8, 10, 12, 15, 20, 25, 30, 40, 50]
-
-
-def quick_amounts(cost_price: Decimal) -> list[int]:
-    target = int(cost_price.to_integral_value(rounding=ROUND_CEILING))
-    index = next((i for i, step in enumerate(AMOUNT_STEPS) if step >= target), len(AMOUNT_STEPS) - 1)
-    start = max(0, min(index - 3, len(AMOUNT_STEPS) - 5))
-    return AMOUNT_STEPS[start : start + 5]
+# The method of the last contribution this coordinator recorded: the next one is offered it first
+# (a queue paying by card), and a one-tap amount records with the method the radios show.
+LAST_METHOD = "door_method"
 
 
 def _fold(text: str) -> str:
@@ -71,15 +68,25 @@ def _meal(pk: int) -> Meal:
     return get_object_or_404(Meal, pk=pk)
 
 
-def _desk_url(meal: Meal, **params) -> str:
+def _desk_url(meal: Meal, *, anchor: str = "", **params) -> str:
     url = reverse("meals:door", args=[meal.pk])
     params = {key: value for key, value in params.items() if value not in (None, "")}
-    return f"{url}?{urlencode(params)}" if params else url
+    url = f"{url}?{urlencode(params)}" if params else url
+    return f"{url}#{anchor}" if anchor else url
 
 
 def _back_to_desk(request, meal: Meal, **params):
+    """Back to the guest list (first on a phone), where the desk shows the message."""
     q = request.POST.get("q", "").strip()[:100]
-    return redirect(_desk_url(meal, q=q, **params))
+    return redirect(_desk_url(meal, q=q, anchor="guests", **params))
+
+
+def _focus(form, name: str = "") -> None:
+    """Focus ``name`` in ``form``, else its first refused box: on a phone, the message is then in view."""
+    if not name:
+        boxes = [key for key, field in form.fields.items() if not field.widget.is_hidden]
+        name = next((key for key in form.errors if key in boxes), boxes[0])
+    form.fields[name].widget.attrs["autofocus"] = True
 
 
 # Stands for the CSRF token in cached guest rows; each response puts its own token in.
@@ -184,7 +191,18 @@ def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, til
         if wanted in {b.pk for b in bookings}:
             initial["booking"] = wanted
             for_booking = next(b for b in bookings if b.pk == wanted)
+        method = request.session.get(LAST_METHOD)
+        if method in PaymentMethod.values:
+            initial["method"] = method
         contribution_form = ContributionForm(initial=initial, bookings=bookings)
+    # Opened for one guest (after their check-in) or refused, the amount is the next gesture; a reload grabs nothing.
+    if for_booking is not None or contribution_form.errors:
+        _focus(contribution_form, "amount")
+    walk_in_form = walk_in_form or WalkInForm()
+    till_form = till_form or TillCloseForm()
+    for form in (walk_in_form, till_form):
+        if form.errors:
+            _focus(form)
     context = {
         "meal": meal,
         "bookings": shown,
@@ -197,12 +215,12 @@ def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, til
         "closing": closing,
         "past_closings": [c for c in closings if c.reopened_at is not None],
         "expected_cash": totals.cash,
-        "quick_amounts": quick_amounts(meal.cost_price),
+        "quick_amounts": list(settings.DOOR_QUICK_AMOUNTS),
         "for_booking": for_booking,
         "contribution_form": contribution_form,
         "booking_field": _booking_field(contribution_form),
-        "walk_in_form": walk_in_form or WalkInForm(),
-        "till_form": till_form or TillCloseForm(),
+        "walk_in_form": walk_in_form,
+        "till_form": till_form,
         "reopen_form": TillReopenForm(),
         "void_form": VoidForm(),
     }
@@ -256,7 +274,7 @@ def door_check_in(request, pk: int):
         return _back_to_desk(request, booking.meal)
     messages.success(request, _("%(name)s est arrivé·e.") % {"name": booking_label(booking)})
     # The next thing the coordinator does is take this guest's contribution.
-    return redirect(_desk_url(booking.meal, booking=booking.pk))
+    return redirect(_desk_url(booking.meal, booking=booking.pk, anchor="participation"))
 
 
 @require_POST
@@ -306,7 +324,7 @@ def door_walk_in(request, pk: int):
         _("%(name)s ajouté·e sans réservation (%(count)s).")
         % {"name": booking_label(walk_in), "count": walk_in.party_size},
     )
-    return redirect(_desk_url(meal, booking=walk_in.pk))
+    return redirect(_desk_url(meal, booking=walk_in.pk, anchor="participation"))
 
 
 @require_POST
@@ -337,6 +355,8 @@ def record_contribution(request, pk: int):
     else:
         text = _("Participation enregistrée : %(amount)s (%(method)s).") % values
     messages.success(request, text)
+    if request.session.get(LAST_METHOD) != contribution.method:
+        request.session[LAST_METHOD] = contribution.method
     return _back_to_desk(request, meal)
 
 

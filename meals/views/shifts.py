@@ -31,6 +31,7 @@ from meals.services.shifts import (
     RELEASE_CUTOFF,
     ShiftError,
     can_release_late,
+    release_is_late,
     shift_claim,
     shift_release,
     too_late_message,
@@ -124,6 +125,25 @@ def board(request):
     return page_response(request, parts)
 
 
+def _on_board(shift_pk: int) -> str:
+    """The shift's own row on the board: claim and release come back to where the volunteer was."""
+    return reverse("meals:shifts") + f"#shift-{shift_pk}"
+
+
+def _asks_first(request, shift: Shift) -> bool:
+    """A claim from the board (``warn``) that could not be released online once made: warn first."""
+    now = timezone.now()
+    return (
+        request.POST.get("warn") == "1"
+        and now < shift.starts_at
+        and release_is_late(shift, now)
+        and shift.meal.status == Meal.Status.SCHEDULED
+        and not shift.is_full
+        and not can_release_late(request.user)
+        and not ShiftSignup.objects.filter(shift=shift, member__user=request.user).exists()
+    )
+
+
 @require_POST
 @login_required
 @permission_required("meals.add_shiftsignup", raise_exception=True)
@@ -132,7 +152,10 @@ def claim(request, pk: int):
     key, bad_key = posted_key(request)
     if bad_key:
         messages.error(request, bad_key)
-        return _back(request, reverse("meals:shifts"))
+        return _back(request, _on_board(shift.pk))
+    if _asks_first(request, shift):
+        # Nothing written: the page's form posts the claim again, without ``warn``, with a fresh key.
+        return render(request, "meals/shifts/claim_confirm.html", {"shift": shift})
     try:
         shift_claim(shift=shift, member=member_for(request.user), by=request.user, key=key)
     except ShiftError as error:
@@ -142,7 +165,7 @@ def claim(request, pk: int):
             request,
             _("C'est noté : vous êtes inscrit·e en %(role)s. Merci !") % {"role": shift.get_role_display().lower()},
         )
-    return _back(request, reverse("meals:shifts"))
+    return _back(request, _on_board(shift.pk))
 
 
 @require_POST
@@ -153,18 +176,18 @@ def release(request, pk: int):
     signup = ShiftSignup.objects.filter(shift=shift, member=member_for(request.user)).first()
     if signup is None:
         messages.error(request, _("Vous n'êtes pas inscrit·e sur ce créneau."))
-        return _back(request, reverse("meals:shifts"))
+        return _back(request, _on_board(shift.pk))
     key, bad_key = posted_key(request)
     if bad_key:
         messages.error(request, bad_key)
-        return _back(request, reverse("meals:shifts"))
+        return _back(request, _on_board(shift.pk))
     try:
         shift_release(signup=signup, by=request.user, key=key)
     except ShiftError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Vous êtes désinscrit·e de ce créneau."))
-    return _back(request, reverse("meals:shifts"))
+    return _back(request, _on_board(shift.pk))
 
 
 # My shifts and the calendar ------------------------------------------------

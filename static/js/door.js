@@ -19,6 +19,16 @@
       });
     });
   }
+  // A browser skips autofocus when the address names a place in the page (#participation after a
+  // check-in): focus the amount anyway, without moving the page away from that place.
+  var wanted = document.querySelector("[autofocus]");
+  if (wanted && location.hash) {
+    window.addEventListener("load", function () {
+      if (document.activeElement === document.body) {
+        wanted.focus({ preventScroll: true });
+      }
+    });
+  }
   var print = document.querySelector("[data-print]");
   if (print) {
     print.hidden = false;

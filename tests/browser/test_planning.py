@@ -17,7 +17,8 @@ PARIS = ZoneInfo("Europe/Paris")
 def test_coordinator_plans_a_meal_and_a_series(page):
     make_user("claire@example.org", group="coordinator", name="Claire Morel")
     log_in(page, "claire@example.org")
-    page.get_by_role("link", name="Planning", exact=True).first.click()
+    page.get_by_role("navigation").get_by_text("Planning", exact=True).click()  # the menu's group
+    page.get_by_role("navigation").get_by_role("link", name="Planning des repas").click()
     page.get_by_role("heading", name="Planning des repas").wait_for()
     assert_no_axe_violations(page)
 
@@ -91,7 +92,8 @@ def test_referent_books_its_seat_block_and_coordinator_reads_the_member_pages(pa
 
     make_user("claire@example.org", group="coordinator", name="Claire Morel")
     log_in(page, "claire@example.org")
-    page.get_by_role("link", name="Membres", exact=True).first.click()
+    page.get_by_role("navigation").get_by_text("Personnes", exact=True).click()  # the menu's group
+    page.get_by_role("navigation").get_by_role("link", name="Membres", exact=True).click()
     page.locator("#id_q").fill("odette")
     page.get_by_role("button", name="Chercher").click()
     page.get_by_role("link", name="Odette").click()

@@ -27,6 +27,8 @@ def test_volunteer_claims_sees_it_in_my_shifts_and_releases_it(page, make_meal):
 
     assert "vous êtes inscrit·e" in page.locator(".messages").inner_text()
     assert "1 / 4" in page.locator("li.shift", has=page.get_by_role("heading", name="Vaisselle")).inner_text()
+    # Back at the same place on the board: the shift's own row.
+    assert page.url.endswith(f"#shift-{meal.shifts.get(role=Shift.Role.DISHES).pk}")
     assert ShiftSignup.objects.filter(member=volunteer.member, shift__role=Shift.Role.DISHES).count() == 1
 
     page.get_by_role("navigation").get_by_role("link", name="Mes créneaux").click()
@@ -54,7 +56,7 @@ def test_board_and_my_shifts_on_a_phone_have_no_axe_violations_nor_sideways_scro
 
 
 def test_someone_signs_up_as_a_volunteer_from_the_login_page(page, make_meal):
-    make_meal()
+    make_meal(day=timezone.localdate() + timedelta(days=3))
     page.goto("/comptes/login/")
     page.get_by_role("link", name="Devenir bénévole").click()
     assert_no_axe_violations(page)
@@ -88,3 +90,23 @@ def test_coordinator_week_overview_has_no_axe_violations(page, make_meal):
     row.get_by_role("button", name="Inscrire").click()
     assert "Karim Benali est inscrit·e" in page.locator(".messages").inner_text()
     assert meal.shifts.get(role=Shift.Role.DISHES).taken == 1
+
+
+def test_claiming_a_shift_within_24_hours_asks_first_then_lands_on_its_row(phone_page, meal_soon):
+    make_user("karim@example.org", group="volunteer", name="Karim Benali")
+    cooking = meal_soon.shifts.get(role=Shift.Role.COOKING)
+    log_in(phone_page, "karim@example.org")
+    phone_page.goto("/creneaux/")
+    phone_page.locator(f"#shift-{cooking.pk}").get_by_role("button", name="Je viens").tap()
+    phone_page.wait_for_url(f"**/creneaux/{cooking.pk}/je-viens/")
+    assert phone_page.get_by_role("heading", level=1).inner_text() == "Vous venez bien\u202f?"
+    assert "vous ne pourrez plus vous désinscrire en ligne" in phone_page.locator("main").inner_text()
+    assert not ShiftSignup.objects.exists()
+    assert_no_axe_violations(phone_page)
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    phone_page.get_by_role("button", name="Oui, je viens").tap()
+    phone_page.wait_for_url(f"**/creneaux/#shift-{cooking.pk}")
+    row = phone_page.locator(f"#shift-{cooking.pk}")
+    assert "Vous êtes inscrit·e." in row.inner_text()
+    assert row.evaluate("e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.top < innerHeight; }")
+    assert ShiftSignup.objects.filter(shift=cooking).count() == 1

@@ -125,22 +125,58 @@ def test_desk_filter_works_without_javascript_and_ignores_accents(coordinator_cl
     assert names == ["Hélène Dupont"]
 
 
-def test_desk_amount_field_has_focus_and_quick_amounts_are_plain_submit_buttons(coordinator_client, meal):
+def test_quick_amounts_are_plain_submit_buttons_after_the_method_and_the_save_button(coordinator_client, meal):
     html = coordinator_client.get(desk(meal)).content.decode()
-    assert 'name="amount"' in html and "autofocus" in html
-    for value in (3, 5, 8, 10, 12):
+    for value in (3, 5, 8, 10, 15):
         assert f'type="submit" name="amount" value="{value}"' in html
+    # Method first: a one-tap amount records with the method chosen above it.
+    assert html.index('name="method"') < html.index('name="amount"')
     # Enter submits the typed amount: the plain « Enregistrer » button comes before the quick ones.
     assert html.index("door-save") < html.index('name="amount" value="3"')
 
 
-def test_quick_amounts_follow_the_cost_price(make_meal):
-    from meals.views.door import quick_amounts
+def test_quick_amounts_are_the_same_from_meal_to_meal(coordinator_client, make_meal, settings):
+    cheap = make_meal(cost_price="4.00")
+    dear = make_meal(cost_price="12.50", day=timezone.localdate() + timedelta(days=2))
+    offered = [coordinator_client.get(desk(m)).context["quick_amounts"] for m in (cheap, dear)]
+    assert offered[0] == offered[1] == list(settings.DOOR_QUICK_AMOUNTS)
+    settings.DOOR_QUICK_AMOUNTS = (2, 4)
+    assert coordinator_client.get(desk(cheap)).context["quick_amounts"] == [2, 4]
 
-    assert quick_amounts(Decimal("9.00")) == [3, 5, 8, 10, 12]
-    assert quick_amounts(Decimal("12.50")) == [8, 10, 12, 15, 20]
-    assert quick_amounts(Decimal("0")) == [1, 2, 3, 5, 8]
-    assert quick_amounts(Decimal("9999")) == [20, 25, 30, 40, 50]
+
+def test_the_desk_offers_the_last_method_used_first(coordinator_client, meal):
+    assert coordinator_client.get(desk(meal)).context["contribution_form"]["method"].value() == PaymentMethod.CASH
+    record(coordinator_client, meal, amount="8", method="card")
+    page = coordinator_client.get(desk(meal))
+    assert page.context["contribution_form"]["method"].value() == PaymentMethod.CARD
+    html = page.content.decode()
+    checked = html[html.rindex("<input", 0, html.index(" checked>")) :]
+    assert 'value="card"' in checked.split(">")[0]
+    # A one-tap amount now records by card: the method the radios show.
+    record(coordinator_client, meal, amount="5", method=page.context["contribution_form"]["method"].value())
+    assert [c.method for c in Contribution.objects.order_by("pk")] == ["card", "card"]
+
+
+def test_a_plain_reload_of_the_desk_grabs_no_focus(coordinator_client, meal):
+    booking = book(meal)
+    assert "autofocus" not in coordinator_client.get(desk(meal)).content.decode()
+    assert "autofocus" not in coordinator_client.get(desk(meal, q="jea")).content.decode()
+    # Opened for one guest (right after their check-in), the amount box is where the hand goes next.
+    assert "autofocus" in coordinator_client.get(desk(meal, booking=booking.pk)).content.decode()
+
+
+def test_a_refused_amount_takes_the_focus_so_its_message_is_in_view(coordinator_client, meal):
+    html = record(coordinator_client, meal, amount="abc", method="cash").content.decode()
+    field = html[html.rindex("<input", 0, html.index('name="amount"')) :].split(">")[0]
+    assert "autofocus" in field
+
+
+def test_the_guest_list_and_its_search_come_first_and_the_filter_lands_on_them(coordinator_client, meal):
+    book(meal)
+    html = coordinator_client.get(desk(meal)).content.decode()
+    assert 'id="guests"' in html
+    assert html.index('id="guests"') < html.index('id="door-q"') < html.index('id="participation"')
+    assert f'action="{desk(meal)}#guests"' in html
 
 
 def test_names_with_markup_are_escaped_on_the_desk_and_day_sheet(coordinator_client, meal, coordinator):
@@ -162,7 +198,7 @@ def test_check_in_then_desk_offers_the_contribution_for_that_guest(coordinator_c
     booking = book(meal, name="Jeanne Martin")
     response = coordinator_client.post(reverse("meals:door_check_in", args=[booking.pk]))
     assert response.status_code == 302
-    assert response["Location"] == desk(meal, booking=booking.pk)
+    assert response["Location"] == desk(meal, booking=booking.pk) + "#participation"
     booking.refresh_from_db()
     assert booking.checked_in_by == coordinator
     page = coordinator_client.get(response["Location"])
@@ -176,7 +212,7 @@ def test_undo_check_in(coordinator_client, meal, coordinator):
     booking = book(meal)
     door.booking_check_in(booking=booking, by=coordinator)
     response = coordinator_client.post(reverse("meals:door_undo_check_in", args=[booking.pk]), {"q": "jea"})
-    assert response["Location"] == desk(meal, q="jea")
+    assert response["Location"] == desk(meal, q="jea") + "#guests"
     booking.refresh_from_db()
     assert booking.checked_in_at is None
 
@@ -217,18 +253,20 @@ def test_bad_walk_in_writes_nothing(coordinator_client, meal, party_size):
 # --- Contributions ------------------------------------------------------------------
 
 
-def test_recording_redirects_to_the_desk_with_a_message_and_the_amount_focused(coordinator_client, meal):
+def test_recording_redirects_to_the_guest_list_with_the_message_above_it(coordinator_client, meal):
     booking = book(meal)
     response = record(coordinator_client, meal, amount="5,50", method="cash", booking=booking.pk)
     assert response.status_code == 302
-    assert response["Location"] == desk(meal)
+    # The next guest is next: back to the list (first on a phone), with the message at its top.
+    assert response["Location"] == desk(meal) + "#guests"
     contribution = Contribution.objects.get()
     assert contribution.amount == Decimal("5.50")
     assert contribution.booking == booking
     page = coordinator_client.get(response["Location"])
     html = page.content.decode()
     assert "Participation de Jeanne Martin enregistrée" in html
-    assert "autofocus" in html
+    message = html.index("Participation de Jeanne Martin enregistrée")
+    assert html.index('id="guests"') < message < html.index('id="door-q"')
     assert page.context["totals"].total == Decimal("5.50")
     assert "5,50\u202f€" in html
 

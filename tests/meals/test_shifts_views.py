@@ -195,7 +195,75 @@ def test_release_ignores_an_outside_next_url(client, volunteer, make_meal):
     shift_claim(shift=cooking(meal), member=volunteer.member)
     client.force_login(volunteer)
     response = client.post(reverse("meals:release_shift", args=[cooking(meal).pk]), {"next": "https://evil.example/"})
-    assert response.url == reverse("meals:shifts")
+    assert response.url == reverse("meals:shifts") + f"#shift-{cooking(meal).pk}"
+
+
+# Back to the same place, and a warning before a shift that cannot be released online ----------
+
+
+def claim(client, shift, **data):
+    return client.post(reverse("meals:claim_shift", args=[shift.pk]), data)
+
+
+def test_board_rows_are_places_to_come_back_to_and_its_claims_ask_to_be_warned(client, volunteer, meal):
+    client.force_login(volunteer)
+    html = client.get(reverse("meals:shifts")).content.decode()
+    for shift in meal.shifts.all():
+        assert f'id="shift-{shift.pk}"' in html
+    assert html.count('name="warn" value="1"') == meal.shifts.count()
+
+
+def test_claim_and_release_return_to_the_same_shift_on_the_board(client, volunteer, make_meal):
+    meal = make_meal(day=timezone.localdate() + timedelta(days=4))
+    shift = cooking(meal)
+    client.force_login(volunteer)
+    response = claim(client, shift, warn="1")
+    assert response.status_code == 302
+    assert response.url == reverse("meals:shifts") + f"#shift-{shift.pk}"
+    assert cooking(meal).taken == 1
+    response = client.post(reverse("meals:release_shift", args=[shift.pk]))
+    assert response.url == reverse("meals:shifts") + f"#shift-{shift.pk}"
+    assert cooking(meal).taken == 0
+
+
+def test_claiming_a_shift_within_24_hours_asks_first_and_writes_nothing(client, volunteer, meal_soon):
+    shift = cooking(meal_soon)
+    client.force_login(volunteer)
+    response = claim(client, shift, warn="1")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "moins de 24\u00a0heures" in html or "moins de 24 heures" in html
+    assert "vous ne pourrez plus vous désinscrire en ligne" in html
+    assert not ShiftSignup.objects.exists()
+    # The confirmation posts the claim again, without asking; « non » goes back to the shift on the board.
+    form = html[html.index('action="' + reverse("meals:claim_shift", args=[shift.pk]) + '"') :]
+    form = form[: form.index("</form>")]
+    assert 'name="warn"' not in form
+    assert 'name="form_key"' in form
+    assert f'href="{reverse("meals:shifts")}#shift-{shift.pk}"' in html
+
+
+def test_confirming_a_late_claim_takes_the_slot(client, volunteer, meal_soon):
+    shift = cooking(meal_soon)
+    client.force_login(volunteer)
+    response = claim(client, shift)
+    assert response.url == reverse("meals:shifts") + f"#shift-{shift.pk}"
+    assert ShiftSignup.objects.filter(shift=shift, member=volunteer.member).exists()
+
+
+def test_a_coordinator_who_may_release_at_any_time_is_not_asked(client, coordinator, meal_soon):
+    client.force_login(coordinator)
+    assert claim(client, cooking(meal_soon), warn="1").status_code == 302
+    assert cooking(meal_soon).taken == 1
+
+
+def test_a_late_claim_that_cannot_succeed_says_why_without_asking(client, volunteer, meal_soon):
+    shift = cooking(meal_soon)
+    shift_claim(shift=shift, member=volunteer.member)
+    client.force_login(volunteer)
+    response = claim(client, shift, warn="1")
+    assert response.status_code == 302
+    assert "déjà inscrit·e" in client.get(response.url).content.decode()
 
 
 # My shifts -----------------------------------------------------------------------
