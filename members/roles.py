@@ -48,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "members.add_membership",
         "members.view_membership",
         "members.change_cantinesettings",
+        "meals.manage_outbox",
     ],
     VOLUNTEER: [
         "meals.view_shift",
