@@ -87,7 +87,7 @@ def booking_channel(booking: Booking) -> tuple[str, str] | None:
     return None
 
 
-def queue_booking_message(booking: Booking, kind: str, *, key: str = "", now: datetime | None = None):
+def queue_booking_message(booking: Booking, kind: str, *, key: str = ""):
     """Queue ``kind`` (one of ``BOOKING_KINDS``) for the guest of ``booking``, in the caller's transaction."""
     reach = booking_channel(booking)
     if reach is None:
@@ -101,7 +101,6 @@ def queue_booking_message(booking: Booking, kind: str, *, key: str = "", now: da
         member=booking.member,
         booking=booking,
         key=key,
-        now=now,
     )
 
 
@@ -344,6 +343,6 @@ def send_booking_reminders(*, day: date | None = None, now: datetime | None = No
             continue
         with transaction.atomic():
             claimed = Booking.objects.filter(pk=booking.pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now)
-            if claimed and queue_booking_message(booking, "booking_reminder", key=f"reminder:{booking.pk}", now=now):
+            if claimed and queue_booking_message(booking, "booking_reminder", key=f"reminder:{booking.pk}"):
                 queued += 1
     return queued

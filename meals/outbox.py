@@ -108,12 +108,14 @@ def enqueue(
     member=None,
     booking=None,
     key: str = "",
-    now: datetime | None = None,
 ) -> Message | None:
-    """Queue one message in the current transaction; None when there is no address or ``key`` was queued before."""
+    """Queue one message in the current transaction; None when there is no address or ``key`` was queued before.
+
+    Due at once, by the wall clock (not a service's ``now``, which tests move).
+    """
     if not to:
         return None
-    now = now or timezone.now()
+    now = timezone.now()
     message = Message(
         channel=channel,
         kind=kind,

@@ -243,7 +243,7 @@ def booking_place(
                 from meals.emails import queue_booking_message
 
                 # Once an hour at most: typing someone's contact again and again must not flood them.
-                queue_booking_message(existing, "booking_link", key=f"link:{existing.pk}:{now:%Y%m%d%H}", now=now)
+                queue_booking_message(existing, "booking_link", key=f"link:{existing.pk}:{now:%Y%m%d%H}")
             return BookingResult(booking=existing, is_duplicate=True)
 
         # Seats a block gave back since the last write go to those already waiting, first.
@@ -291,7 +291,7 @@ def booking_place(
         from meals.emails import queue_booking_message
 
         # In this transaction: rolled back with the booking, never lost once it commits (meals/outbox.py).
-        queue_booking_message(booking, "booking_confirmation", now=now)
+        queue_booking_message(booking, "booking_confirmation")
         keep(key, "booking", booking)
 
     meal.seats_taken = Meal.objects.values_list("seats_taken", flat=True).get(pk=meal.pk)
@@ -446,7 +446,7 @@ def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
         if candidate.partner_id in blocks:
             used[candidate.partner_id] = used.get(candidate.partner_id, 0) + candidate.party_size
         promoted.append(candidate)
-        queue_booking_message(candidate, "booking_promotion", now=now)
+        queue_booking_message(candidate, "booking_promotion")
     if promoted:
         Meal.objects.filter(pk=meal.pk).update(seats_taken=meal.seats_taken)
     return promoted

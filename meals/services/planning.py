@@ -345,11 +345,11 @@ def meal_cancel(*, meal: Meal, by, reason: str, now: datetime | None = None) -> 
         locked.refresh_from_db()
 
         result = Cancellation(meal=locked)
-        _queue_cancellation_messages(result, bookings=bookings, signups=signups, now=now)
+        _queue_cancellation_messages(result, bookings=bookings, signups=signups)
     return result
 
 
-def _queue_cancellation_messages(result: Cancellation, *, bookings: list, signups: list, now: datetime) -> None:
+def _queue_cancellation_messages(result: Cancellation, *, bookings: list, signups: list) -> None:
     """One message per person (by email, else by SMS), in the cancelling transaction (meals/outbox.py)."""
     from meals import outbox
     from meals.emails import queue_booking_message
@@ -372,14 +372,13 @@ def _queue_cancellation_messages(result: Cancellation, *, bookings: list, signup
                     member=booking.member,
                     booking=booking,
                     context={"meal": result.meal.pk},
-                    now=now,
                 )
                 result.emailed.append(email)
             continue
         result.to_phone.append((name, phone))
         if booking.phone and booking.phone not in texted:
             texted.add(booking.phone)
-            queue_booking_message(booking, "meal_cancelled", now=now)
+            queue_booking_message(booking, "meal_cancelled")
     for signup in signups:
         member = signup.member
         if member.email:
@@ -393,7 +392,6 @@ def _queue_cancellation_messages(result: Cancellation, *, bookings: list, signup
                     member=member,
                     booking=signup.booking,
                     context={"meal": result.meal.pk},
-                    now=now,
                 )
                 result.emailed.append(member.email)
         else:

@@ -227,7 +227,6 @@ def slot_open_alert(*, shift: Shift, released: ShiftSignup, now) -> int:
             member=member,
             context={"shift": shift.pk},
             key=f"slot-open:{released.pk}:{member.pk}",
-            now=now,
         ):
             queued += 1
     return queued
@@ -287,7 +286,6 @@ def shift_reminders_send(*, now=None, day: date | None = None) -> int:
                 language=member.language or "fr",
                 member=member,
                 context={"signups": [signup.pk for signup in todo]},
-                now=now,
             )
         sent += 1
     logger.info("shift reminders queued: %s", sent)
