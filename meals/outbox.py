@@ -30,6 +30,7 @@ twice after such a retry can tell.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -205,7 +206,11 @@ def deliver_now(message_id: int, *, now: datetime | None = None) -> str:
         if isinstance(error, PermanentFailure):
             _finish(message, status=Message.Status.FAILED, error=_describe(error))
             return "failed"
+        never_connected = isinstance(error, ConnectionRefusedError | socket.gaierror)
         if isinstance(error, UncertainDelivery) or (progress.handed and not isinstance(error, TemporaryFailure)):
+            if never_connected:  # refused before a byte of the message went: safe to try again
+                _retry_later(message, error=_describe(error), now=timezone.now())
+                return "retry"
             _finish(message, status=Message.Status.FAILED, error=UNCERTAIN)
             return "uncertain"
         logger.warning("message %s (%s) not sent: %s", message.pk, message.kind, _describe(error))
