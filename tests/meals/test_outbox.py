@@ -423,3 +423,27 @@ def test_a_worker_killed_after_the_end_of_the_message_never_sends_it_again(tmp_p
     assert during == "sending handed 1"
     assert after == "failed - 1"  # may have arrived: shown to the coordinators, not resent
     assert len(received) == 1
+
+
+def test_the_new_columns_keep_every_change_counter_trigger(db):
+    """SQLite rebuilds ``meals_booking`` and ``members_member`` to add the outbox's columns: the triggers come back."""
+    import importlib
+
+    from django.db import connection
+
+    counters = importlib.import_module("meals.migrations.0005_change_counters")
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        else:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+        present = {row[0] for row in cursor.fetchall()}
+    wanted = set()
+    for counter, watched in counters.COUNTERS.items():
+        for table, columns in watched:
+            if connection.vendor == "sqlite":
+                events = ("INSERT", "UPDATE", "DELETE") if columns is None else ("UPDATE",)
+                wanted |= {counters.trigger_name(counter, table, event) for event in events}
+            else:
+                wanted.add(counters.trigger_name(counter, table))
+    assert wanted - present == set()
