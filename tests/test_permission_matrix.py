@@ -267,7 +267,9 @@ def build_world(*, guest, volunteer, referent, coordinator, partner) -> World:
     shift.taken = 1
     shift.save(update_fields=["taken"])
     contribution = Contribution.objects.create(meal=past_meal, amount="5.00", method="cash", recorded_by=coordinator)
-    message = Message.objects.create(channel="email", kind="booking_link", to=guest.email, booking=booking, status="failed")
+    message = Message.objects.create(
+        channel="email", kind="booking_link", to=guest.email, booking=booking, status="failed"
+    )
     return World(
         meal=meal,
         past_meal=past_meal,
