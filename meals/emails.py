@@ -295,6 +295,14 @@ def sms_text(kind: str, booking: Booking, *, name: str, link: str, stop: str) ->
     return (text + ending) % values
 
 
+def _shorten(name: str, length: int) -> str:
+    """« Cantine participative des Lilas » → « Cantine participative » (20): cut at a word, or at ``length``."""
+    if len(name) <= length:
+        return name
+    cut = name[: length + 1].rsplit(" ", 1)[0].rstrip(" ,-")
+    return cut if 0 < len(cut) <= length else name[:length]
+
+
 def _sms(message: Message, booking: Booking):
     from meals import sms
 
@@ -304,8 +312,11 @@ def _sms(message: Message, booking: Booking):
     link = sms.short_link(booking)
     stop = sms.short_link(booking, stop=True)
     name = cantine_name()
-    # One SMS, whatever the name and the site's address: shorten the name, then let the booking page offer STOP.
-    for attempt_name, attempt_stop in ((name, stop), (name[:12], stop), (name[:12], "")):
+    # One SMS, whatever the name and the site's address: shorten the name (at a word), then let the
+    # booking page, which the link opens, offer STOP.
+    short = _shorten(name, 20)
+    attempts = ((name, stop), (short, stop), (name, ""), (short, ""), (_shorten(name, 12), ""))
+    for attempt_name, attempt_stop in attempts:
         body = " ".join(
             sms.gsm(sms_text(message.kind, booking, name=attempt_name, link=link, stop=attempt_stop)).split()
         )

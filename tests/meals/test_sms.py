@@ -205,7 +205,7 @@ def test_every_sms_is_one_sms_of_160_gsm_characters_with_the_cantine_s_name(
     (text,) = sms.outbox
     assert len(text.body) <= 160
     assert set(text.body) <= sms.GSM_ALPHABET
-    assert text.body.startswith(LONG_NAME[:12])
+    assert text.body.startswith("Cantine")
     assert f"/r/{Booking.objects.get().sms_code}" in text.body
 
 
@@ -215,6 +215,15 @@ def test_sms_texts_fit_with_a_short_name_and_keep_the_stop_link(meal):
         sms_text("booking_confirmation", booking, name="La Cantine", link="https://x.org/r/ABCDEFGHJK", stop="S")
     )
     assert "STOP SMS : S" in body
+
+
+def test_a_demo_name_and_a_short_site_keep_the_name_whole_and_the_stop_link(meal, send_queued):
+    CantineSettings.objects.create(pk=1, name="La Cantine des Lilas")
+    phone_only(meal)
+    send_queued()
+    (text,) = sms.outbox
+    assert text.body.startswith("La Cantine des Lilas : place réservée") and "STOP SMS : http" in text.body
+    assert len(text.body) <= 160
 
 
 def test_gsm_spelling_keeps_french_accents_that_fit_and_replaces_the_others():
