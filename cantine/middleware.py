@@ -19,6 +19,9 @@ PRIVATE_LINK_VIEWS = frozenset(
         "meals:cancel_booking",
         "meals:booking_ics",
         "meals:shifts_ical",
+        # The SMS links: a booking's short link, and its « no more SMS » page.
+        "meals:short_link",
+        "meals:sms_stop",
         # The answers to a booking or a sign-up repeat the contact the visitor typed.
         "meals:booking_sent",
         "members:volunteer_signup_sent",

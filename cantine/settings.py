@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -253,15 +255,50 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Email ------------------------------------------------------------------
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+    # Django's SMTP backend with one hook more: the outbox records the instant the
+    # end of the message is sent (meals/mail.py, README « Messages »).
+    EMAIL_BACKEND = "meals.mail.SMTPBackend"
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before a silent mail server counts as down; shorter than OUTBOX_LEASE_SECONDS.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Cantine <cantine@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in emails (private booking links, iCal feeds).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Messages: the outbox, its worker and SMS (README « Messages (email and SMS) ») --
+
+# The durable queue: Django's Tasks framework (the django-tasks backport) on the
+# database (django-tasks-db), written in the same transaction as the change.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "messages"],
+    }
+}
+# Attempts before a message is shown as failed; the wait doubles from the first delay up to the last.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
+OUTBOX_FIRST_RETRY_SECONDS = env_int("OUTBOX_FIRST_RETRY_SECONDS", 60)
+OUTBOX_MAX_RETRY_SECONDS = env_int("OUTBOX_MAX_RETRY_SECONDS", 3600)
+# How long a worker may hold a message it is sending before another worker takes it back.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120)
+# Sent messages are forgotten after this many days (their text is dropped at once).
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 30)
+# Like EMAIL_BACKEND: console by default (the worker prints each SMS); the tests keep them in meals.sms.outbox.
+SMS_BACKEND = env_str("SMS_BACKEND", "meals.sms.LocmemBackend" if TESTING else "meals.sms.ConsoleBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "sms-outbox"))
+# Brevo transactional SMS (meals.sms.BrevoBackend): the key, the sender shown (3 to 11 letters or digits).
+BREVO_API_KEY = env_str("BREVO_API_KEY")
+BREVO_API_URL = env_str("BREVO_API_URL", "https://api.brevo.com/v3").rstrip("/")
+SMS_SENDER = env_str("SMS_SENDER", "Cantine")
+SMS_TIMEOUT_SECONDS = env_int("SMS_TIMEOUT_SECONDS", 10)
+# The secret part of the URL the provider calls with replies (« STOP »); empty: no such URL.
+SMS_INBOUND_TOKEN = env_str("SMS_INBOUND_TOKEN")
 
 # Security ---------------------------------------------------------------
 

@@ -234,6 +234,10 @@ class Booking(models.Model):
     # The help offered when booking (a shift role). A confirmed guest takes the
     # slot at once; a waitlisted one only when a seat frees up for them.
     help_with = models.CharField(_("coup de main proposé"), max_length=16, blank=True)
+    # The short code of the links in its SMS (/r/<code>, /s/<code>), made with the first SMS.
+    sms_code = models.CharField(max_length=10, unique=True, null=True, blank=True, editable=False)
+    # Promoted on the day, with a phone only: the door desk lists them « à appeler » until ticked off.
+    call_needed = models.BooleanField(_("à appeler"), default=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -516,3 +520,80 @@ class FormKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.key}"
+
+
+class MessageQuerySet(models.QuerySet):
+    def to_show(self):
+        """What the coordinator must see: waiting, being sent, or failed."""
+        return self.filter(status__in=[Message.Status.PENDING, Message.Status.SENDING, Message.Status.FAILED])
+
+
+class Message(models.Model):
+    """One email or SMS a person must receive: the outbox (meals/outbox.py).
+
+    Written in the same transaction as the change that causes it; sent by the
+    worker (``manage.py send_queued_messages``) through Django's Tasks
+    framework. Holds the address, what to say (``kind`` and a few row ids in
+    ``context``: the text is made when it is sent) and the delivery state;
+    the text of a pre-written message (a password reset) is dropped once sent.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        SENDING = "sending", _("En cours d'envoi")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec")
+        # Nothing to say any more (the booking is gone, the person opted out of SMS): never sent.
+        DROPPED = "dropped", _("Sans objet")
+
+    class Phase(models.TextChoices):
+        # Claimed: the server has not got the whole message yet; a crash here is safe to retry.
+        CLAIMED = "claimed", _("pris en charge")
+        # The end of the message went out (SMTP « . », or the HTTP request): it may have arrived.
+        HANDED = "handed", _("remis au serveur")
+
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    kind = models.CharField(max_length=40)
+    to = models.CharField(_("destinataire"), max_length=254)
+    language = models.CharField(max_length=8, default="fr")
+    context = models.JSONField(default=dict, blank=True)
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
+    # Once per cause: « reminder:booking:12 », « slot-open:4:7:35 » (empty: no such rule).
+    key = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    phase = models.CharField(max_length=8, choices=Phase.choices, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # The task (django-tasks-db) that will send it next.
+    task_id = models.UUIDField(null=True, blank=True)
+    # Email: the Message-ID, the same on every attempt. SMS: the provider's id once sent.
+    message_id = models.CharField(max_length=200, blank=True)
+    last_error = models.CharField(_("dernière erreur"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        permissions = [("manage_outbox", _("Peut voir et relancer les messages en attente ou en échec"))]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~Q(key=""), name="one_message_per_key"),
+            models.CheckConstraint(
+                condition=Q(channel__in=["email", "sms"])
+                & Q(status__in=["pending", "sending", "sent", "failed", "dropped"]),
+                name="message_channel_and_status_known",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.kind} #{self.pk}"

@@ -2,14 +2,16 @@ from django.urls import path, register_converter
 
 from meals.views import booking, planning, public
 from meals.views import door as door_views
+from meals.views import messages as message_views
 from meals.views import reports as report_views
 from meals.views import shifts as shift_views
-from members.converters import TokenConverter
+from members.converters import SmsCodeConverter, TokenConverter
 
 app_name = "meals"
 
 # <token:…> matches only a token new_token() could have made: anything else is a 404 at once.
 register_converter(TokenConverter, "token")
+register_converter(SmsCodeConverter, "sms_code")
 
 urlpatterns = [
     # Guests (issue: booking) ------------------------------------------
@@ -42,6 +44,7 @@ urlpatterns = [
     path("accueil/repas/<int:pk>/feuille-du-jour/", door_views.day_sheet, name="day_sheet"),
     path("accueil/reservation/<int:pk>/arrivee/", door_views.door_check_in, name="door_check_in"),
     path("accueil/reservation/<int:pk>/annuler-arrivee/", door_views.door_undo_check_in, name="door_undo_check_in"),
+    path("accueil/reservation/<int:pk>/appele/", door_views.door_called, name="door_called"),
     path("accueil/participation/<int:pk>/annuler/", door_views.door_void_contribution, name="door_void_contribution"),
     # Planning (issue: coordinators) -----------------------------------
     path("planning/", planning.planning_list, name="planning"),
@@ -57,4 +60,10 @@ urlpatterns = [
     path("bilans/benevolat/", report_views.report_volunteers, name="report_volunteers"),
     path("bilans/convives/", report_views.report_guests, name="report_guests"),
     path("bilans/export/<slug:kind>.csv", report_views.report_csv, name="report_csv"),
+    # Messages (issue: outbox) -------------------------------------------
+    path("messages/", message_views.outbox, name="outbox"),
+    path("messages/<int:pk>/renvoyer/", message_views.outbox_retry, name="outbox_retry"),
+    path("r/<sms_code:code>", message_views.short_link, name="short_link"),
+    path("s/<sms_code:code>", message_views.sms_stop, name="sms_stop"),
+    path("sms/recu/<str:secret>/", message_views.sms_inbound, name="sms_inbound"),
 ]

@@ -12,6 +12,7 @@ def roles(request) -> dict:
             "members": user.has_perm("members.view_member"),
             "partner": user.has_perm("meals.book_for_partner"),
             "cantine": user.has_perm("members.change_cantinesettings"),
+            "outbox": user.has_perm("meals.manage_outbox"),
         }
     }
 

@@ -17,3 +17,9 @@ class TokenConverter:
 
     def to_url(self, value: str) -> str:
         return value
+
+
+class SmsCodeConverter(TokenConverter):
+    """The short code of a booking's SMS links (``meals.sms.new_code``): ten letters and digits."""
+
+    regex = "[A-Za-z0-9]{10}"

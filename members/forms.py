@@ -40,6 +40,20 @@ class ThrottledPasswordResetForm(PasswordResetForm):
             return
         super().save(request=request, **kwargs)
 
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ) -> None:
+        """Django's form, queued (meals/outbox.py) instead of sent in the request: a mail server down loses nothing."""
+        from django.template import loader
+
+        from meals.emails import queue_account_mail
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        html = loader.render_to_string(html_email_template_name, context) if html_email_template_name else ""
+        member = Member.objects.filter(user=context.get("user")).first() if context.get("user") else None
+        queue_account_mail(to=to_email, subject=subject, body=body, html=html, member=member)
+
 
 class UnlockingSetPasswordForm(SetPasswordForm):
     """A new password through the emailed link also lifts a lockout on that address: its owner is back."""

@@ -92,6 +92,8 @@ class Member(models.Model):
     # link, then the coordination approved them (at once unless VOLUNTEERS_NEED_APPROVAL).
     email_confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
     approved_at = models.DateTimeField(_("bénévole validé·e le"), null=True, blank=True)
+    # « STOP »: no more SMS for this person (the link in each SMS, or a reply); emails are not concerned.
+    sms_opt_out = models.BooleanField(_("ne veut plus de SMS"), default=False)
 
     objects = MemberQuerySet.as_manager()
 

@@ -48,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "members.add_membership",
         "members.view_membership",
         "members.change_cantinesettings",
+        "meals.manage_outbox",
     ],
     VOLUNTEER: [
         "meals.view_shift",
@@ -88,7 +89,15 @@ def _model_is_not_made_yet(apps, app_label: str, codename: str) -> bool:
     """True for a default permission (``change_cantinesettings``) of a model the migrations have not made yet."""
     action, _, model_name = codename.partition("_")
     if action not in {"add", "change", "delete", "view"}:
-        return False
+        # A permission of its own (``manage_outbox``): the model that declares it.
+        owners = [
+            model._meta.model_name
+            for model in global_apps.get_app_config(app_label).get_models()
+            if codename in dict(model._meta.permissions)
+        ]
+        if not owners:
+            return False
+        model_name = owners[0]
     try:
         apps.get_model(app_label, model_name)
     except LookupError:

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Min, Q, Sum
 from django.template.loader import render_to_string
@@ -75,15 +74,13 @@ def account_mail_limited(request, *, scope: str, email: str, ip_rate: str = "off
     return by_ip or by_address
 
 
-def _mail(*, to: str, subject: str, template: str, context: dict) -> bool:
-    """Send a plain-text mail in the active language; a mail server down is logged, never an error page."""
+def _mail(*, to: str, subject: str, template: str, context: dict, member: Member | None = None) -> bool:
+    """Queue a plain-text mail in the active language (meals/outbox.py): a mail server down loses nothing."""
+    from meals.emails import queue_account_mail
+
     body = render_to_string(template, {"site_url": settings.SITE_URL, **context})
-    try:
-        send_mail(subject, body, None, [to])
-    except Exception:  # noqa: BLE001 - the page must answer the same whatever the mail server does
-        logger.exception("Could not send %s", template)
-        return False
-    return True
+    language = translation.get_language() or "fr"
+    return queue_account_mail(to=to, subject=subject, body=body, member=member, language=language) is not None
 
 
 # Volunteers' sign-up ---------------------------------------------------------------
@@ -190,17 +187,14 @@ def volunteer_approve(*, member: Member, by=None, now: datetime | None = None) -
         member.approved_at = now
         member.save(update_fields=["approved_at"])
         user.groups.add(Group.objects.get(name=VOLUNTEER))
-
-        def tell() -> None:
-            with translation.override(member.language):
-                _mail(
-                    to=user.email,
-                    subject=_("Votre compte de bénévole est validé"),
-                    template="members/emails/volunteer_approved.txt",
-                    context={"member": member, "url": settings.SITE_URL + reverse("meals:shifts")},
-                )
-
-        transaction.on_commit(tell)
+        with translation.override(member.language):
+            _mail(
+                to=user.email,
+                subject=_("Votre compte de bénévole est validé"),
+                template="members/emails/volunteer_approved.txt",
+                context={"member": member, "url": settings.SITE_URL + reverse("meals:shifts")},
+                member=member,
+            )
     return member
 
 
@@ -244,7 +238,7 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
     Refused, with nothing written, when both are on the same shift, both hold a
     live booking for the same meal, both joined the same year, or both log in.
     """
-    from meals.models import Booking, ShiftSignup
+    from meals.models import Booking, Message, ShiftSignup
 
     if keep.pk == drop.pk:
         raise MergeConflict(_("Choisissez deux fiches différentes."))
@@ -271,6 +265,7 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
 
         Booking.objects.filter(member=drop).update(member=keep)
         ShiftSignup.objects.filter(member=drop).update(member=keep)
+        Message.objects.filter(member=drop).update(member=keep)
         Membership.objects.filter(member=drop).update(member=keep)
         for name in ("email", "phone"):
             if not getattr(keep, name):
@@ -448,6 +443,9 @@ def member_erase(*, member: Member, by=None, now: datetime | None = None) -> Mem
         refusal = erasure_refusal(member)
         if refusal:
             raise ErasureRefused(refusal)
+        from meals import outbox
+
+        outbox.forget_member(member)  # before the bookings lose their link to the messages' rows
         Booking.objects.filter(member=member).update(name="", email="", phone="", notes="")
         if member.user_id:
             user = member.user

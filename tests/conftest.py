@@ -106,6 +106,94 @@ def _change_counters_within_the_test_transaction(request):
             cursor.execute(f"SET CONSTRAINTS {cursor.fetchone()[0]} IMMEDIATE")
 
 
+class DeliveredMail(list):
+    """``django.core.mail.outbox`` as a person's mailbox shows it once the outbox's worker ran.
+
+    Services queue their mails (meals/outbox.py); reading this list first runs
+    the worker in the test's own transaction (``meals.outbox.send_queued``),
+    so a test sees exactly the mails that would have left. Tests of the queue
+    itself read ``Message`` rows, or use ``raw_mail_outbox``.
+    """
+
+    flushing = False
+
+    def _flush(self) -> None:
+        if DeliveredMail.flushing or not _database_open():
+            return
+        DeliveredMail.flushing = True
+        try:
+            from meals.outbox import send_queued
+
+            send_queued()
+        finally:
+            DeliveredMail.flushing = False
+
+    def __getitem__(self, index):
+        self._flush()
+        return super().__getitem__(index)
+
+    def __len__(self) -> int:
+        self._flush()
+        return super().__len__()
+
+    def __iter__(self):
+        self._flush()
+        return super().__iter__()
+
+    def __eq__(self, other) -> bool:
+        self._flush()
+        return super().__eq__(other)
+
+    def clear(self) -> None:
+        """Forget what left so far (the mails queued until now included), as a test's « from here on »."""
+        self._flush()
+        super().clear()
+
+    __hash__ = None
+
+
+def _database_open() -> bool:
+    try:
+        connection.ensure_connection()
+    except Exception:  # noqa: BLE001 - no database in this test: nothing can be queued either
+        return False
+    return True
+
+
+@pytest.fixture(autouse=True)
+def _mail_outbox_after_the_worker(request, settings):
+    """Every test reads the mails that left; SMS too (``meals.sms.outbox``) start empty."""
+    from django.core import mail
+
+    from meals import sms
+
+    sms.outbox.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    uses_db = request.node.get_closest_marker("django_db") is not None or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if uses_db and "raw_mail_outbox" not in request.fixturenames:
+        mail.outbox = DeliveredMail()
+    yield
+
+
+@pytest.fixture
+def raw_mail_outbox():
+    """The mails the locmem backend got so far, without running the worker."""
+    from django.core import mail
+
+    mail.outbox = []
+    return mail.outbox
+
+
+@pytest.fixture
+def send_queued():
+    """Run the outbox's worker now (what ``manage.py send_queued_messages --batch`` does); returns how many ran."""
+    from meals.outbox import send_queued as run
+
+    return run
+
+
 @pytest.fixture
 def django_assert_num_queries(django_assert_num_queries):
     """pytest-django's, counted cold: what the first request of a worker costs.

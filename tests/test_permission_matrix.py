@@ -31,7 +31,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from meals.models import Booking, Contribution, ShiftSignup
+from meals.models import Booking, Contribution, Message, ShiftSignup
 from members.models import Member
 from tests.conftest import create_meal
 
@@ -55,11 +55,16 @@ class World:
     coordinator: object
     partner: object
     contribution: object
+    message: object = None
     forged: bool = False
 
     @property
     def token(self) -> str:
         return "forged-token-0000000000000000000" if self.forged else self.booking.token
+
+    @property
+    def sms_code(self) -> str:
+        return "Forged0000" if self.forged else self.booking.sms_code
 
     @property
     def calendar_token(self) -> str:
@@ -147,6 +152,7 @@ MATRIX: dict[str, Row] = {
     "meals:door_check_in": Row(lambda w: {"pk": w.booking.pk}, POST_ONLY, post=POST_COORDINATORS),
     "meals:door_undo_check_in": Row(lambda w: {"pk": w.booking.pk}, POST_ONLY, post=POST_COORDINATORS),
     "meals:door_void_contribution": Row(contribution_pk, POST_ONLY, post=POST_COORDINATORS),
+    "meals:door_called": Row(lambda w: {"pk": w.booking.pk}, POST_ONLY, post=POST_COORDINATORS),
     # Planning ----------------------------------------------------------------
     "meals:planning": Row(none, COORDINATORS),
     "meals:planning_new": Row(none, COORDINATORS, post=POST_COORDINATORS),
@@ -161,6 +167,13 @@ MATRIX: dict[str, Row] = {
     "meals:report_volunteers": Row(none, COORDINATORS),
     "meals:report_guests": Row(none, COORDINATORS),
     "meals:report_csv": Row(lambda w: {"kind": "contributions"}, COORDINATORS),
+    # Messages (the outbox) and the links in SMS -------------------------------
+    "meals:outbox": Row(none, COORDINATORS),
+    "meals:outbox_retry": Row(lambda w: {"pk": w.message.pk}, POST_ONLY, post=POST_COORDINATORS),
+    "meals:short_link": Row(lambda w: {"code": w.sms_code}, "404 302 302 302 302"),
+    "meals:sms_stop": Row(lambda w: {"code": w.sms_code}, "404 200 200 200 200", post="404 - - - -"),
+    # Without SMS_INBOUND_TOKEN the provider's webhook does not exist.
+    "meals:sms_inbound": Row(lambda w: {"secret": "not-the-secret"}, POST_ONLY, post="404 404 404 404 404"),
     # Members, memberships, partners -----------------------------------------
     "members:home": Row(none, LOGGED_IN),
     # Anyone may sign up as a volunteer; someone already logged in is sent on.
@@ -243,7 +256,9 @@ def build_world(*, guest, volunteer, referent, coordinator, partner) -> World:
     """A meal with a guest's booking, a partner's booking, a shift with a sign-up, a contribution."""
     meal = create_meal(capacity=20)
     past_meal = create_meal(day=timezone.localdate() - timedelta(days=7))
-    booking = Booking.objects.create(meal=meal, member=guest, name=guest.name, email=guest.email, party_size=1)
+    booking = Booking.objects.create(
+        meal=meal, member=guest, name=guest.name, email=guest.email, party_size=1, sms_code="Abcdefgh23"
+    )
     partner_booking = Booking.objects.create(meal=meal, name="Marcel", partner=partner, party_size=1)
     meal.seats_taken = 2
     meal.save(update_fields=["seats_taken"])
@@ -252,6 +267,9 @@ def build_world(*, guest, volunteer, referent, coordinator, partner) -> World:
     shift.taken = 1
     shift.save(update_fields=["taken"])
     contribution = Contribution.objects.create(meal=past_meal, amount="5.00", method="cash", recorded_by=coordinator)
+    message = Message.objects.create(
+        channel="email", kind="booking_link", to=guest.email, booking=booking, status="failed"
+    )
     return World(
         meal=meal,
         past_meal=past_meal,
@@ -265,6 +283,7 @@ def build_world(*, guest, volunteer, referent, coordinator, partner) -> World:
         coordinator=coordinator,
         partner=partner,
         contribution=contribution,
+        message=message,
     )
 
 

@@ -37,7 +37,11 @@ class BookingForm(KeyedForm):
         label=_("Votre téléphone"),
         required=False,
         max_length=30,
-        help_text=_("Par exemple 06 12 34 56 78. Facultatif si vous donnez un e-mail."),
+        help_text=_(
+            "Par exemple 06 12 34 56 78. Facultatif si vous donnez un e-mail. Sans e-mail, nous vous écrivons "
+            "à ce numéro par SMS, seulement pour cette réservation (confirmation, place libérée, rappel, repas "
+            "annulé), jamais de publicité ; un lien dans chaque SMS les arrête."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     party_size = forms.TypedChoiceField(

@@ -240,9 +240,10 @@ def booking_place(
         existing = _live_booking(meal=locked, email=email, phone=phone)
         if existing is not None:
             if not privileged:
-                from meals.emails import send_booking_link
+                from meals.emails import queue_booking_message
 
-                transaction.on_commit(lambda: send_booking_link(existing.pk))
+                # Once an hour at most: typing someone's contact again and again must not flood them.
+                queue_booking_message(existing, "booking_link", key=f"link:{existing.pk}:{now:%Y%m%d%H}")
             return BookingResult(booking=existing, is_duplicate=True)
 
         # Seats a block gave back since the last write go to those already waiting, first.
@@ -287,11 +288,10 @@ def booking_place(
         elif help_with:
             help_message = _claim_help(meal=locked, role=help_with, member=member, booking=booking, by=by, now=now)
 
-        if booking.email:
-            from meals.emails import send_booking_confirmation
+        from meals.emails import queue_booking_message
 
-            booking_pk = booking.pk
-            transaction.on_commit(lambda: send_booking_confirmation(booking_pk))
+        # In this transaction: rolled back with the booking, never lost once it commits (meals/outbox.py).
+        queue_booking_message(booking, "booking_confirmation")
         keep(key, "booking", booking)
 
     meal.seats_taken = Meal.objects.values_list("seats_taken", flat=True).get(pk=meal.pk)
@@ -394,11 +394,13 @@ def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
     the next one that fits goes in. A partner's waiting booking may use its
     partner's unreleased block; nobody else may. Each promoted guest takes
     the help slot offered when booking, if the team still has room, and is
-    told once the transaction commits. Nothing moves once the meal has
-    started (the people waiting are not in the room) or if it is cancelled.
-    Returns the promoted bookings.
+    told: the message is queued in this transaction (meals/outbox.py). A guest
+    with a phone only, promoted on the day of the meal, is also listed « à
+    appeler » on the door desk. Nothing moves once the meal has started (the
+    people waiting are not in the room) or if it is cancelled. Returns the
+    promoted bookings.
     """
-    from meals.emails import send_promotion
+    from meals.emails import queue_booking_message
     from meals.models import SeatBlock
 
     if meal.is_cancelled or now >= meal.starts_at or meal.seats_taken >= meal.capacity:
@@ -435,13 +437,16 @@ def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
             )
         candidate.status = Booking.Status.CONFIRMED
         candidate.promoted_at = now
-        candidate.save(update_fields=["status", "promoted_at"])
+        # Today, a text may be read too late: someone at the desk calls them as well.
+        candidate.call_needed = bool(
+            candidate.phone and not candidate.email and timezone.localdate(meal.starts_at) == timezone.localdate(now)
+        )
+        candidate.save(update_fields=["status", "promoted_at", "call_needed"])
         meal.seats_taken += candidate.party_size
         if candidate.partner_id in blocks:
             used[candidate.partner_id] = used.get(candidate.partner_id, 0) + candidate.party_size
         promoted.append(candidate)
-        if candidate.email:
-            transaction.on_commit(lambda pk=candidate.pk: send_promotion(pk))
+        queue_booking_message(candidate, "booking_promotion")
     if promoted:
         Meal.objects.filter(pk=meal.pk).update(seats_taken=meal.seats_taken)
     return promoted

@@ -119,6 +119,16 @@ def booking_check_in(*, booking: Booking, by, now: datetime | None = None, key: 
     return locked
 
 
+def booking_called(*, booking: Booking, key: str = "") -> None:
+    """A guest promoted today with a phone only has been phoned: off the desk's « à appeler » list."""
+    with transaction.atomic():
+        lock_meal(booking.meal_id)
+        if claim(key, "called") is not None:
+            return
+        Booking.objects.filter(pk=booking.pk, call_needed=True).update(call_needed=False)
+        keep(key, "called", booking)
+
+
 def booking_undo_check_in(*, booking: Booking, by, now: datetime | None = None, key: str = "") -> Booking:
     """Undo a check-in tapped by mistake.
 

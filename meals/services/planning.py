@@ -10,12 +10,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from meals.idempotency import claim, keep
 from meals.models import Booking, Meal, MealSeries, SeatBlock, Shift, ShiftSignup
@@ -347,38 +345,57 @@ def meal_cancel(*, meal: Meal, by, reason: str, now: datetime | None = None) -> 
         locked.refresh_from_db()
 
         result = Cancellation(meal=locked)
-        people: dict[str, tuple[str, str, str]] = {}  # key -> (name, email, language)
-        for booking in bookings:
-            email = booking.email or (booking.member.email if booking.member else "")
-            phone = booking.phone or (booking.member.phone if booking.member else "")
-            name = booking.name or (booking.member.name if booking.member else "")
-            if email:
-                people.setdefault(email.lower(), (name, email, booking.language))
-            else:
-                result.to_phone.append((name, phone))
-        for signup in signups:
-            member = signup.member
-            if member.email:
-                people.setdefault(member.email.lower(), (member.name, member.email, member.language))
-            else:
-                result.to_phone.append((member.name, member.phone))
-        result.emailed = [email for _, email, _ in people.values()]
-        messages = list(people.values())
-        transaction.on_commit(lambda: _send_cancellation_emails(locked, messages, reason))
+        _queue_cancellation_messages(result, bookings=bookings, signups=signups)
     return result
 
 
-def _send_cancellation_emails(meal: Meal, people: list[tuple[str, str, str]], reason: str) -> None:
-    from meals.templatetags.cantine import when
+def _queue_cancellation_messages(result: Cancellation, *, bookings: list, signups: list) -> None:
+    """One message per person (by email, else by SMS), in the cancelling transaction (meals/outbox.py)."""
+    from meals import outbox
+    from meals.emails import queue_booking_message
+    from meals.models import Message
 
-    for name, email, language in people:
-        with override(language or "fr"):
-            subject = _("Repas annulé : %(when)s") % {"when": when(meal.starts_at)}
-            body = _(
-                "Bonjour %(name)s,\n\nNous sommes désolés : le repas du %(when)s est annulé.\n"
-                "%(reason)s\n\nÀ bientôt à la cantine."
-            ) % {"name": name, "when": when(meal.starts_at), "reason": reason}
-        send_mail(subject, body, None, [email], fail_silently=True)
+    emailed: set[str] = set()
+    texted: set[str] = set()
+    for booking in bookings:
+        email = booking.email or (booking.member.email if booking.member else "")
+        phone = booking.phone or (booking.member.phone if booking.member else "")
+        name = booking.name or (booking.member.name if booking.member else "")
+        if email:
+            if email.lower() not in emailed:
+                emailed.add(email.lower())
+                outbox.enqueue(
+                    channel=Message.Channel.EMAIL,
+                    kind="meal_cancelled",
+                    to=email,
+                    language=booking.language,
+                    member=booking.member,
+                    booking=booking,
+                    context={"meal": result.meal.pk},
+                )
+                result.emailed.append(email)
+            continue
+        result.to_phone.append((name, phone))
+        if booking.phone and booking.phone not in texted:
+            texted.add(booking.phone)
+            queue_booking_message(booking, "meal_cancelled")
+    for signup in signups:
+        member = signup.member
+        if member.email:
+            if member.email.lower() not in emailed:
+                emailed.add(member.email.lower())
+                outbox.enqueue(
+                    channel=Message.Channel.EMAIL,
+                    kind="meal_cancelled",
+                    to=member.email,
+                    language=member.language,
+                    member=member,
+                    booking=signup.booking,
+                    context={"meal": result.meal.pk},
+                )
+                result.emailed.append(member.email)
+        else:
+            result.to_phone.append((member.name, member.phone))
 
 
 # Partner seat blocks --------------------------------------------------------

@@ -4,19 +4,14 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meals.idempotency import claim, keep
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
 from meals.services.locks import lock_shift
-from meals.templatetags.cantine import punct
 
 logger = logging.getLogger(__name__)
 
@@ -184,11 +179,63 @@ def shift_release(*, signup: ShiftSignup, by=None, now=None, force: bool = False
                 raise ReleaseTooLate(too_late_message())
         ShiftSignup.objects.filter(pk=signup.pk).delete()
         Shift.objects.filter(pk=locked.pk).update(taken=F("taken") - 1)
+        if locked.starts_at > now and release_is_late(locked, now):
+            slot_open_alert(shift=locked, released=signup, now=now)
         keep(key, "shift_release", signup.pk)
 
 
+# The volunteers who already helped in a role, for « a slot opened »: the last year, at most this many.
+ALERT_POOL_DAYS = 365
+ALERT_POOL_SIZE = 40
+
+
+def slot_open_alert(*, shift: Shift, released: ShiftSignup, now) -> int:
+    """Tell the role's pool, by email, that a slot opened less than 24 h before: once per release.
+
+    The pool: volunteers (an active account in the ``volunteer`` group) who
+    took a slot of this role themselves in the last year, not already on
+    this shift. Queued in the releasing transaction; each message's key
+    (the released sign-up and the person) makes it once, whatever happens.
+    """
+    from meals import outbox
+    from meals.models import Message
+    from members.models import Member
+    from members.roles import VOLUNTEER
+
+    pool = (
+        Member.objects.active()
+        .filter(
+            user__is_active=True,
+            user__groups__name=VOLUNTEER,
+            signups__booking__isnull=True,
+            signups__shift__role=shift.role,
+            signups__shift__starts_at__gte=now - timedelta(days=ALERT_POOL_DAYS),
+        )
+        .exclude(signups__shift=shift)
+        .exclude(pk=released.member_id)
+        .exclude(email="")
+        .distinct()
+        .order_by("pk")[:ALERT_POOL_SIZE]
+    )
+    queued = 0
+    for member in pool:
+        if outbox.enqueue(
+            channel=Message.Channel.EMAIL,
+            kind="slot_open",
+            to=member.email,
+            language=member.language,
+            member=member,
+            context={"shift": shift.pk},
+            key=f"slot-open:{released.pk}:{member.pk}",
+        ):
+            queued += 1
+    return queued
+
+
 def shift_reminders_send(*, now=None, day: date | None = None) -> int:
-    """Mail each volunteer, the day before, the shifts they hold tomorrow (or on ``day``). Returns the mails sent.
+    """Queue for each volunteer, the day before, a mail of the shifts they hold tomorrow (or on ``day``).
+
+    Returns the mails queued (the outbox's worker sends them).
 
     Idempotent: each sign-up remembers ``reminder_sent_at``; a second run the
     same day sends nothing. Guests who help through a booking get the booking's
@@ -220,25 +267,26 @@ def shift_reminders_send(*, now=None, day: date | None = None) -> int:
         if not email:
             continue
         with transaction.atomic():
-            # Lock and re-check, so two runs at once never mail twice.
+            # Lock and re-check, so two runs at once never queue twice.
             todo = list(
                 ShiftSignup.objects.select_for_update(of=("self",))  # not the joined shift and meal rows
                 .filter(pk__in=pks, reminder_sent_at__isnull=True)
-                .select_related("shift__meal")
                 .order_by("shift__starts_at")
             )
             if not todo:
                 continue
             ShiftSignup.objects.filter(pk__in=[s.pk for s in todo]).update(reminder_sent_at=now)
-            with translation.override(member.language or "fr"):
-                context = {
-                    "member": member,
-                    "signups": todo,
-                    "my_shifts_url": settings.SITE_URL + reverse("meals:my_shifts"),
-                }
-                subject = punct(_("Rappel : vous êtes attendu·e demain à la cantine"))
-                body = punct(render_to_string("meals/shifts/email/reminder.txt", context))
-            send_mail(subject, body, None, [email])
+            from meals import outbox
+            from meals.models import Message
+
+            outbox.enqueue(
+                channel=Message.Channel.EMAIL,
+                kind="shift_reminder",
+                to=email,
+                language=member.language or "fr",
+                member=member,
+                context={"signups": [signup.pk for signup in todo]},
+            )
         sent += 1
-    logger.info("shift reminders sent: %s", sent)
+    logger.info("shift reminders queued: %s", sent)
     return sent

@@ -208,6 +208,8 @@ def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, til
         "bookings": shown,
         "guest_rows": _guest_rows(request, meal, shown, q) if shown else "",
         "walk_ins": walk_ins,
+        # Promoted today with a phone only: call them (meals.services.booking.promote_waiting).
+        "to_call": [b for b in bookings if b.call_needed],
         "q": q,
         "counters": counters,
         "contributions": contributions,
@@ -275,6 +277,20 @@ def door_check_in(request, pk: int):
     messages.success(request, _("%(name)s est arrivé·e.") % {"name": booking_label(booking)})
     # The next thing the coordinator does is take this guest's contribution.
     return redirect(_desk_url(booking.meal, booking=booking.pk, anchor="participation"))
+
+
+@require_POST
+@login_required
+@door_required
+def door_called(request, pk: int):
+    """Tick off a guest promoted today whom someone at the desk has phoned."""
+    booking = get_object_or_404(Booking.objects.select_related("meal"), pk=pk)
+    key, bad_key = posted_key(request)
+    if bad_key:
+        messages.error(request, bad_key)
+    else:
+        door.booking_called(booking=booking, key=key)
+    return _back_to_desk(request, booking.meal)
 
 
 @require_POST

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cantine.changes import KeyedCache
-from meals.emails import send_booking_confirmation, send_booking_reminders, send_promotion
-from meals.models import Booking, Shift
-from meals.services.booking import booking_create
+from meals.emails import send_booking_reminders
+from meals.models import Shift
+from meals.services.booking import booking_cancel, booking_create
 from meals.services.shifts import shift_claim, shift_reminders_send, too_late_message
 from members import models as members_models
 from members.models import CantineSettings, cantine_settings, cantine_settings_safe
@@ -250,14 +250,12 @@ def assert_signed(message) -> None:
 
 def test_every_booking_email_is_signed_with_the_name_address_and_phone(place, make_meal):
     meal = make_meal(capacity=1)
-    first = booking_create(meal=meal, name="Jeanne", email="jeanne@example.org", party_size=1)
-    waiting = booking_create(meal=meal, name="Marcel", email="marcel@example.org", party_size=1)
-    assert send_booking_confirmation(first.pk)
-    Booking.objects.filter(pk=first.pk).update(status=Booking.Status.CANCELLED)
-    Booking.objects.filter(pk=waiting.pk).update(status=Booking.Status.CONFIRMED)
-    assert send_promotion(waiting.pk)
+    first = booking_create(meal=meal, name="Jeanne", email="jeanne@example.org", party_size=1)  # confirmed
+    booking_create(meal=meal, name="Marcel", email="marcel@example.org", party_size=1)  # on the waiting list
+    assert len(mail.outbox) == 2  # the worker sent both confirmations (a cancelled booking's would be dropped)
+    booking_cancel(booking=first)  # Marcel is promoted
     assert send_booking_reminders(day=timezone.localtime(meal.starts_at).date()) == 1
-    assert len(mail.outbox) == 3
+    assert [message.to for message in mail.outbox] == [["jeanne@example.org"]] + [["marcel@example.org"]] * 3
     for message in mail.outbox:
         assert_signed(message)
     assert "<title>La Cantine des Lilas</title>" in mail.outbox[0].alternatives[0][0]
@@ -278,7 +276,6 @@ def test_calendars_give_the_cantine_as_location(client, place, meal, volunteer):
     ics = client.get(reverse("meals:booking_ics", args=[booking.token])).content.decode()
     assert "LOCATION:La Cantine des Lilas\\, 8 rue des Lilas\\, 75019 Paris" in ics
     assert "SUMMARY:Déjeuner partagé — La Cantine des Lilas" in ics
-    assert send_booking_confirmation(booking.pk)
     attached = mail.outbox[0].attachments[0]
     assert attached[0] == "cantine.ics" and "LOCATION:La Cantine des Lilas\\, 8 rue des Lilas" in str(attached[1])
     shift_claim(shift=meal.shifts.get(role=Shift.Role.COOKING), member=volunteer.member)

@@ -1,4 +1,4 @@
-"""The README's first command: migrate, fill with demo data once, serve on 127.0.0.1:8000."""
+"""The README's first command: migrate, fill with demo data once, serve on 127.0.0.1:8000 and send messages."""
 
 from django.conf import settings
 from django.core.management import call_command
@@ -26,4 +26,11 @@ class Command(BaseCommand):
         else:
             call_command("seed_demo")
         self.stdout.write(self.style.SUCCESS(f"Cantine : http://{addrport}/"))
-        call_command("runserver", addrport, use_reloader=False)
+        # The outbox's worker, in this process: emails and SMS are printed here as they leave.
+        from meals.outbox import start_background_worker
+
+        worker = start_background_worker()
+        try:
+            call_command("runserver", addrport, use_reloader=False)
+        finally:
+            worker.set()

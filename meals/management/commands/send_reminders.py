@@ -5,13 +5,13 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from meals import idempotency
+from meals import idempotency, outbox
 from meals.emails import send_booking_reminders
 from meals.services.shifts import shift_reminders_send
 
 
 class Command(BaseCommand):
-    help = "Send tomorrow's reminders (guests with an email). Safe to run more than once."
+    help = "Queue tomorrow's reminders (email, or SMS for a phone only). Safe to run more than once."
 
     def add_arguments(self, parser):
         parser.add_argument("--day", help="Meals of this day (YYYY-MM-DD) instead of tomorrow.")
@@ -30,3 +30,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Volunteer reminders sent: {volunteers}")
         # Daily housekeeping: the one-time keys of forms sent more than a week ago.
         self.stdout.write(f"Old form keys forgotten: {idempotency.purge(now=now)}")
+        self.stdout.write(f"Old messages forgotten: {outbox.purge(now=now)}")
