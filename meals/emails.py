@@ -90,7 +90,10 @@ def send_booking_confirmation(booking_pk: int) -> bool:
             subject = _("Vous êtes sur la liste d'attente — %(when)s") % {"when": when(booking.meal.starts_at)}
         else:
             subject = _("Votre place est réservée — %(when)s") % {"when": when(booking.meal.starts_at)}
-        return _send(booking, kind="confirmation", subject=subject, attach_ics=True)
+        # A place on the waiting list is not a meal to put in a calendar (yet: the promotion e-mail carries it).
+        return _send(
+            booking, kind="confirmation", subject=subject, attach_ics=booking.status == Booking.Status.CONFIRMED
+        )
 
 
 def send_promotion(booking_pk: int) -> bool:
