@@ -56,9 +56,13 @@ def errors_of(vnu: list[str], pages: dict[str, str], folder: Path) -> list[str]:
     )
     report = json.loads(done.stderr or done.stdout)
     names = {str(path): name for path, name in files.items()}
+
+    def where(message: dict) -> str:
+        url = message.get("url", "")
+        return f"{names.get(url.removeprefix('file:'), url)}:{message.get('lastLine')}"
+
     return [
-        f"{names.get(message.get('url', '').removeprefix('file:'), message.get('url'))}:{message.get('lastLine')}: {message['message']}"
-        f" — {message.get('extract', '').strip()}"
+        f"{where(message)}: {message['message']} — {message.get('extract', '').strip()}"
         for message in report["messages"]
         if message["type"] == "error" or message.get("subType") == "fatal"
     ]
