@@ -175,7 +175,8 @@ def _booking_mail(message: Message, booking: Booking) -> EmailMultiAlternatives 
             subject = _("Vous êtes sur la liste d'attente — %(when)s") % {"when": starts}
         else:
             subject = _("Votre place est réservée — %(when)s") % {"when": starts}
-        template, ics = "confirmation", True
+        # A place on the waiting list is not a meal to put in a calendar (yet: the promotion carries it).
+        template, ics = "confirmation", booking.status == Booking.Status.CONFIRMED
     elif message.kind == "booking_promotion":
         subject = _("Une place s'est libérée pour vous — %(when)s") % {"when": starts}
         template, ics = "promotion", True

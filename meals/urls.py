@@ -23,6 +23,7 @@ urlpatterns = [
     path("reservation/<token:token>/", booking.booking_detail, name="booking"),
     path("reservation/<token:token>/annuler/", booking.cancel_booking, name="cancel_booking"),
     path("reservation/<token:token>/cantine.ics", booking.booking_ics, name="booking_ics"),
+    path("reservation/<token:token>/pour-un-appel/", booking.book_on_behalf_done, name="book_on_behalf_done"),
     # Volunteers (issue: shifts) ---------------------------------------
     path("creneaux/", shift_views.board, name="shifts"),
     path("creneaux/<int:pk>/je-viens/", shift_views.claim, name="claim_shift"),

@@ -128,8 +128,10 @@ MATRIX: dict[str, Row] = {
     "meals:book_on_behalf": Row(meal_pk, COORDINATORS, post=POST_COORDINATORS),
     "meals:booking_sent": Row(meal_pk, EVERYONE, post="405 405 405 405 405"),
     "meals:booking": Row(token, "404 200 200 200 200"),
-    "meals:cancel_booking": Row(token, POST_ONLY, post="404 - - - -"),
+    # GET asks « Annuler ma réservation ? »; the POST cancels.
+    "meals:cancel_booking": Row(token, "404 200 200 200 200", post="404 - - - -"),
     "meals:booking_ics": Row(token, "404 200 200 200 200"),
+    "meals:book_on_behalf_done": Row(token, COORDINATORS, post="login login 403 403 -"),
     # Volunteers (shifts) -------------------------------------------------
     "meals:shifts": Row(none, VOLUNTEERS),
     "meals:claim_shift": Row(shift_pk, POST_ONLY, post=POST_VOLUNTEERS),

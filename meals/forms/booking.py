@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -76,14 +77,34 @@ class BookingForm(KeyedForm):
         ) % {"max": maximum}
         if "help_with" in self.fields:
             self.fields["help_with"].initial = ""
+        # The template writes the <form> tag (``action``): crispy's own would also put its
+        # ``action`` on the radio buttons' <div>, which is not valid HTML.
+        self.action = self.action_url(meal) if meal is not None else ""
         self.helper = FormHelper()
         self.helper.form_method = "post"
-        if meal is not None:
-            self.helper.form_action = self.action_url(meal)
+        self.helper.form_tag = False
         self.helper.add_input(Submit("submit", self.submit_label, css_class="btn-primary btn-lg btn-book"))
 
     def action_url(self, meal) -> str:
         return reverse("meals:book", args=[meal.pk])
+
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(link, message) for each error, the form's own first: the summary at the top of the page.
+
+        Each links to its field's input (a radio group: its first button), the missing contact to
+        the e-mail; an error of the whole form that no field can fix (the meal is full) has no link.
+        """
+        items = []
+        for error in self.errors.as_data().get(NON_FIELD_ERRORS, []):
+            link = f"#{self['email'].auto_id}" if error.code == "missing_contact" else ""
+            items += [(link, message) for message in error.messages]
+        for name, field in self.fields.items():
+            bound = self[name]
+            if field.widget.is_hidden:
+                continue  # the one-time key: its error is the form's
+            link = f"#{bound.auto_id}_0" if isinstance(field.widget, forms.RadioSelect) else f"#{bound.auto_id}"
+            items += [(link, message) for message in bound.errors]
+        return items
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -107,7 +128,8 @@ class BookingForm(KeyedForm):
             and not self.errors.get("phone")
         ):
             raise forms.ValidationError(
-                _("Laissez-nous un e-mail ou un numéro de téléphone, pour vous prévenir si besoin.")
+                _("Laissez-nous un e-mail ou un numéro de téléphone, pour vous prévenir si besoin."),
+                code="missing_contact",
             )
         return cleaned
 

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from meals.emails import booking_url
 from meals.forms.booking import BookingForm, OnBehalfForm
 from meals.models import Booking, Meal
 from meals.ratelimit import is_limited
@@ -56,7 +57,8 @@ def _after_booking(request, result: BookingResult, *, on_behalf: bool = False, c
         else:
             text = _("C'est noté : %(name)s est inscrit·e pour ce repas.")
         messages.success(request, text % {"name": booking.name})
-        return redirect("meals:booking", token=booking.token)
+        # Their page, not the guest's: the link to read out, and the next call.
+        return redirect("meals:book_on_behalf_done", token=booking.token)
     if result.is_duplicate:
         # Whoever typed this contact may not be the guest who booked with it:
         # nothing of her booking is shown (name, seats, status, link); its
@@ -132,25 +134,41 @@ def booking_detail(request, token: str):
     return render(
         request,
         "meals/booking.html",
-        {"booking": booking, "meal": booking.meal, "position": waitlist_position(booking)},
+        {
+            "booking": booking,
+            "meal": booking.meal,
+            "position": waitlist_position(booking),
+            "private_url": booking_url(booking),
+        },
     )
 
 
 def booking_ics(request, token: str):
-    """The booked meal as a calendar file (the same one the confirmation email carries)."""
-    from django.http import HttpResponse
+    """The booked meal as a calendar file (the same one the confirmation email carries).
+
+    Only for a seat that is booked: a place on the waiting list is not a meal to put in a calendar.
+    """
+    from django.http import Http404, HttpResponse
 
     from meals.emails import meal_ics
 
     booking = get_booking(token)
+    if booking.status != Booking.Status.CONFIRMED:
+        raise Http404
     response = HttpResponse(meal_ics(booking.meal, booking=booking), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="cantine.ics"'
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel_booking(request, token: str):
+    """GET asks once (« Annuler ma réservation ? »), without JavaScript; POST cancels."""
     booking = get_booking(token)
+    if request.method == "GET":
+        decorate_meal(booking.meal, now=timezone.now())
+        if booking.status == Booking.Status.CANCELLED or booking.checked_in_at or booking.meal.is_past:
+            return redirect("meals:booking", token=booking.token)  # which says why there is nothing to cancel
+        return render(request, "meals/cancel_booking.html", {"booking": booking, "meal": booking.meal})
     if booking.status == Booking.Status.CANCELLED:
         messages.info(request, _("Cette réservation était déjà annulée."))
     else:
@@ -195,4 +213,23 @@ def book_on_behalf(request, pk: int):
         "meals/book_on_behalf.html",
         {"meal": meal, "form": form},
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("meals.book_on_behalf", raise_exception=True)
+def book_on_behalf_done(request, token: str):
+    """Where a booking for someone who phoned ends: what came of it, the link to read out, the next call."""
+    booking = get_booking(token)
+    decorate_meal(booking.meal, now=timezone.now())
+    return render(
+        request,
+        "meals/book_on_behalf_done.html",
+        {
+            "booking": booking,
+            "meal": booking.meal,
+            "position": waitlist_position(booking),
+            "private_url": booking_url(booking),
+            "token_groups": [booking.token[n : n + 4] for n in range(0, len(booking.token), 4)],
+        },
     )

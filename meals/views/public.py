@@ -57,6 +57,7 @@ def _card_key(row: dict, shifts: list[tuple], now) -> str:
         row["booking_opens_at"] <= now,
         now < row["booking_closes_at"],
         row["ends_at"] < now,
+        timezone.localdate(now),  # « Aujourd'hui », « Demain »
     )
     return "card:" + hashlib.blake2b(repr(values).encode(), digest_size=20).hexdigest()
 
@@ -123,6 +124,10 @@ def _changes_at(rows: list[dict], *, now, entering: bool = False):
         first=Min("release_at")
     )["first"]
     instants += [released] if released else []
+    # The dates say « Aujourd'hui » and « Demain » (the ``relday`` filter): they change at midnight.
+    instants.append(
+        timezone.make_aware(datetime.combine(timezone.localdate(now) + timedelta(days=1), datetime.min.time()))
+    )
     if entering:
         first = (
             Meal.objects.scheduled()

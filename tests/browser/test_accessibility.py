@@ -105,7 +105,10 @@ def test_a_guest_books_a_seat_with_the_keyboard_only(page, make_meal):
     assert "/reservation/" in page.url
     booking = Booking.objects.get(meal=meal)
     assert booking.name == "Odette Clavier" and booking.status == Booking.Status.CONFIRMED
-    # The confirmation can be cancelled with the keyboard too.
+    # The confirmation can be cancelled with the keyboard too: the link, then « Oui, j'annule ».
+    focus_by_tab(page, "el.tagName === 'A' && el.href.includes('/annuler/')")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     focus_by_tab(page, "el.type === 'submit' && el.form && el.form.action.includes('/annuler/')")
     with page.expect_navigation():
         page.keyboard.press("Enter")

@@ -142,7 +142,7 @@ def test_the_coordinator_booking_on_behalf_still_sees_the_existing_booking(clien
     response = client.post(
         reverse("meals:book_on_behalf", args=[meal.pk]), {"name": "Jeanne", "phone": "0618475051", "party_size": "1"}
     )
-    assert response["Location"] == reverse("meals:booking", args=[hers.token])
+    assert response["Location"] == reverse("meals:book_on_behalf_done", args=[hers.token])
     assert Booking.objects.count() == 1
 
 

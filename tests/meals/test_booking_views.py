@@ -34,6 +34,9 @@ def test_upcoming_page_shows_meals_in_french(client, make_meal):
     assert response.status_code == 200
     assert meal.main in body
     assert "Il reste 10 places" in body
+    assert "10 en cuisine" in body
+    # The rest is on the meal's page (issue 15: the week in short).
+    body = client.get(reverse("meals:meal", args=[meal.pk])).content.decode()
     assert "Ce repas coûte 9\u202f€ à la cantine\u202f: chacun donne ce qu'il peut" in body
     assert "Lait" in body and "Céleri" in body
     assert "Végétarien" in body and "80 % bio" in body
@@ -178,9 +181,12 @@ def test_book_is_post_only(client, meal):
     assert client.get(reverse("meals:book", args=[meal.pk])).status_code == 405
 
 
-def test_cancel_is_post_only(client, meal):
+def test_cancel_asks_on_get_and_cancels_on_post_only(client, meal):
     booking = booking_create(meal=meal, name="A", email="a@example.org", party_size=1)
-    assert client.get(reverse("meals:cancel_booking", args=[booking.token])).status_code == 405
+    assert client.get(reverse("meals:cancel_booking", args=[booking.token])).status_code == 200
+    assert client.put(reverse("meals:cancel_booking", args=[booking.token])).status_code == 405
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
 
 
 def test_missing_csrf_token_is_refused(meal):
@@ -332,7 +338,7 @@ def test_upcoming_page_query_count_does_not_grow(client, make_meal, django_asser
     assert Meal.objects.count() == 40 and Booking.objects.count() == 190
     with django_assert_num_queries(len(few)):
         response = client.get(url)
-    assert response.content.decode().count("meal-card") >= 40
+    assert response.content.decode().count('class="card meal-row') >= 40
 
 
 def test_meal_page_query_count_does_not_grow(client, make_meal, django_assert_num_queries):

@@ -545,7 +545,7 @@ def test_five_parallel_posts_of_one_booking_form_make_one_booking_on_postgresql(
     data = rendered_form(Client(), reverse("meals:meal", args=[meal.pk]), url, name="Jeanne", email="j@example.org")
     results = five_at_once(None, url, data)
     booking = Booking.objects.get(meal=meal)
-    assert results == [(302, reverse("meals:booking", args=[booking.token]))] * 5
+    assert results == [(302, reverse("meals:book_on_behalf_done", args=[booking.token]))] * 5
 
 
 @pytest.mark.postgres
@@ -558,7 +558,7 @@ def test_five_parallel_posts_of_one_booking_on_behalf_make_one_booking_on_postgr
     data = rendered_form(client, url, url, name="Mme Roux")
     results = five_at_once(coordinator, url, data)
     booking = Booking.objects.get(meal=meal)
-    assert results == [(302, reverse("meals:booking", args=[booking.token]))] * 5
+    assert results == [(302, reverse("meals:book_on_behalf_done", args=[booking.token]))] * 5
 
 
 @pytest.mark.postgres
