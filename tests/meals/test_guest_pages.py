@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from meals.models import Booking
+from members.models import Member
 from meals.services.booking import booking_cancel, booking_create
 from meals.templatetags.cantine import NNBSP, day, de, relday
 from tests.conftest import PARIS
@@ -138,13 +139,27 @@ def test_the_qr_code_holds_the_private_link():
     assert qr(link) != qr(link.replace("a", "b"))
 
 
-def test_without_an_email_the_confirmation_says_to_note_the_link(client, meal, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = post_booking(client, meal, email="", phone="06 12 34 56 78")
+def test_a_phone_only_guest_is_told_the_link_went_by_sms(client, meal, send_queued):
+    from meals import sms
+
+    response = post_booking(client, meal, email="", phone="06 12 34 56 78")
+    html = client.get(response["Location"]).content.decode()
+    assert "Un SMS avec ce lien vous a été envoyé." in html
+    assert "notez ce lien" not in html
+    send_queued()
+    booking = Booking.objects.get()
+    assert not mail.outbox
+    booking.refresh_from_db()
+    assert len(sms.outbox) == 1 and f"/r/{booking.sms_code}" in sms.outbox[0].body
+
+
+def test_without_an_email_or_sms_the_confirmation_says_to_note_the_link(client, meal):
+    response = post_booking(client, meal, email="", phone="06 12 34 56 78")
+    booking = Booking.objects.get()
+    Member.objects.filter(pk=booking.member_id).update(sms_opt_out=True)
     html = client.get(response["Location"]).content.decode()
     assert "notez ce lien" in html
     assert "vous a été envoyé" not in html
-    assert not mail.outbox
 
 
 def test_a_waitlisted_booking_offers_no_calendar(client, make_meal, django_capture_on_commit_callbacks):
