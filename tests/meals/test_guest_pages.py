@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from meals.models import Booking
-from members.models import Member
 from meals.services.booking import booking_cancel, booking_create
 from meals.templatetags.cantine import NNBSP, day, de, relday
+from members.models import Member
 from tests.conftest import PARIS
 
 pytestmark = pytest.mark.django_db
