@@ -15,8 +15,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def served(make_meal, coordinator):
-    """Today's meal and yesterday's (served: it shows in the attendance report), five guests each."""
-    meals = [make_meal(day=timezone.localdate(), capacity=30), make_meal(day=timezone.localdate() - timedelta(days=1))]
+    """Today's meal and yesterday's (served: it shows in the attendance report), five guests each, and
+    tomorrow's, so the planning and the planned attendance have a row at any time of day (today's meal
+    leaves them once it has ended)."""
+    today = timezone.localdate()
+    meals = [make_meal(day=today, capacity=30), make_meal(day=today - timedelta(days=1))]
+    make_meal(day=today + timedelta(days=1))
     for meal in meals:
         for n in range(5):
             Booking.objects.create(meal=meal, name=f"Convive {n}")
