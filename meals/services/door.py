@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from meals.idempotency import claim, keep
 from meals.models import Booking, Contribution, Meal, TillClosing
+from meals.services.errors import DoorError, MealCancelled
 from meals.services.locks import lock_booking, lock_meal
 from members.models import PaymentMethod
 
@@ -32,15 +33,7 @@ CASH_COUNT_CEILING = Decimal("99999.99")
 MAX_WALK_IN_PARTY = 20
 
 
-class DoorError(Exception):
-    """Something the desk cannot do; the message is for the coordinator (French source)."""
-
-
 class MealFull(DoorError):
-    pass
-
-
-class MealCancelled(DoorError):
     pass
 
 

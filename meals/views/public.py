@@ -13,11 +13,10 @@ from django.utils.translation import get_language
 
 from cantine.changes import KeyedCache
 from meals.cached_pages import CSRF_PLACEHOLDER, page_key, page_parts, page_response
-from meals.models import ALLERGENS, DIET_LABELS, Meal, SeatBlock, Shift
+from meals.models import ALLERGENS, DIET_LABELS, HELP_ROLES, Meal, SeatBlock, Shift
 
 ALLERGEN_LABELS = dict(ALLERGENS)
 DIET_LABEL_NAMES = dict(DIET_LABELS)
-HELP_ROLES = (Shift.Role.COOKING, Shift.Role.TABLE, Shift.Role.DISHES)
 UPCOMING_DAYS = 14  # Meal.objects.upcoming()'s default
 
 

@@ -8,15 +8,14 @@ from django.utils import timezone
 from meals.models import Booking, Meal, Shift, ShiftSignup
 from meals.services.booking import (
     BookingClosed,
-    InvalidPhone,
     MealCancelled,
     MissingContact,
     booking_cancel,
     booking_create,
     booking_place,
-    normalize_phone,
     waitlist_position,
 )
+from members.contacts import InvalidPhone, normalize_phone
 from members.models import Member
 
 pytestmark = pytest.mark.django_db
