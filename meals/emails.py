@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from meals import outbox
+from meals.calendar import meal_calendar
 from meals.models import Booking, Meal, Message
 
 logger = logging.getLogger(__name__)
@@ -32,37 +33,6 @@ logger = logging.getLogger(__name__)
 
 def booking_url(booking: Booking) -> str:
     return settings.SITE_URL + reverse("meals:booking", args=[booking.token])
-
-
-def meal_ics(meal: Meal, *, booking: Booking | None = None) -> bytes:
-    """The meal as an iCalendar file, for the guest's calendar."""
-    from icalendar import Calendar, Event
-
-    from members.models import cantine_settings
-
-    cantine = cantine_settings()
-    calendar = Calendar()
-    calendar.add("prodid", "-//Cantine participative//cantine//FR")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = Event()
-    uid = f"booking-{booking.token}" if booking else f"meal-{meal.pk}"
-    event.add("uid", f"{uid}@cantine")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", meal.starts_at)
-    event.add("dtend", meal.ends_at)
-    event.add("summary", f"{meal.title} — {cantine.name}")
-    event.add("location", cantine.location)
-    menu = " / ".join(part for part in (meal.starter, meal.main, meal.dessert) if part)
-    description = [menu] if menu else []
-    if booking:
-        description.append(_("Votre réservation : %(url)s") % {"url": booking_url(booking)})
-        event.add("url", booking_url(booking))
-    event.add("description", "\n".join(description))
-    if meal.is_cancelled:
-        event.add("status", "CANCELLED")
-    calendar.add_component(event)
-    return calendar.to_ical()
 
 
 def cantine_name() -> str:
@@ -194,7 +164,7 @@ def _booking_mail(message: Message, booking: Booking) -> EmailMultiAlternatives 
         html=render_to_string(f"meals/emails/{template}.html", context),
     )
     if ics:
-        email.attach("cantine.ics", meal_ics(meal, booking=booking), "text/calendar")
+        email.attach("cantine.ics", meal_calendar(meal, booking=booking), "text/calendar")
     return email
 
 
