@@ -170,7 +170,7 @@ def _booking_mail(message: Message, booking: Booking) -> EmailMultiAlternatives 
 
 def _cancellation_mail(message: Message):
     """To a guest or a volunteer of a cancelled meal (by its booking, or by the person alone)."""
-    from meals.templatetags.cantine import when
+    from meals.templatetags.cantine import punct, when
 
     meal = Meal.objects.filter(pk=message.context.get("meal")).first()
     if meal is None:
@@ -179,16 +179,13 @@ def _cancellation_mail(message: Message):
     name = (booking.name if booking else "") or (member.name if member else "")
     starts = when(meal.starts_at)
     subject = _("Repas annulé : %(when)s") % {"when": starts}
-    body = _(
-        "Bonjour %(name)s,\n\nNous sommes désolés : le repas du %(when)s est annulé.\n"
-        "%(reason)s\n\nÀ bientôt à la cantine."
-    ) % {"name": name, "when": starts, "reason": meal.cancel_reason}
-    return _email(message, subject=subject, text=body)
+    text = render_to_string("meals/emails/cancelled.txt", {"name": name, "when": starts, "meal": meal})
+    return _email(message, subject=subject, text=punct(text))
 
 
 def _volunteer_mail(message: Message):
     from meals.models import Shift, ShiftSignup
-    from meals.templatetags.cantine import hour, punct, when
+    from meals.templatetags.cantine import punct, when
 
     member = message.member
     if member is None or member.erased_at is not None:
@@ -219,22 +216,8 @@ def _volunteer_mail(message: Message):
         _("Un créneau s'est libéré : %(role)s, %(when)s")
         % {"role": shift.get_role_display(), "when": when(shift.starts_at)}
     )
-    body = punct(
-        _(
-            "Bonjour %(name)s,\n\nUne place vient de se libérer : %(role)s, %(when)s – %(end)s. "
-            "Si vous pouvez venir, prenez-la sur le tableau des créneaux :\n%(url)s\n\n"
-            "Vous recevez ce message parce que vous avez déjà aidé pour ce créneau. Merci !\n\n%(cantine)s"
-        )
-        % {
-            "name": member.first_name,
-            "role": shift.get_role_display(),
-            "when": when(shift.starts_at),
-            "end": hour(shift.ends_at),
-            "url": settings.SITE_URL + reverse("meals:shifts"),
-            "cantine": cantine_name(),
-        }
-    )
-    return _email(message, subject=subject, text=body)
+    context = {"member": member, "shift": shift, "board_url": settings.SITE_URL + reverse("meals:shifts")}
+    return _email(message, subject=subject, text=punct(render_to_string("meals/shifts/email/slot_open.txt", context)))
 
 
 def sms_when(moment: datetime) -> str:
