@@ -105,8 +105,7 @@ class MealQuerySet(models.QuerySet):
         if exclude_partner is not None:
             blocks = blocks.exclude(partner=exclude_partner)
         held = (
-            blocks
-            .annotate(unused=Greatest(F("seats") - Coalesce(Subquery(used), 0), 0))
+            blocks.annotate(unused=Greatest(F("seats") - Coalesce(Subquery(used), 0), 0))
             .values("meal")
             .annotate(total=Sum("unused"))
             .values("total")
