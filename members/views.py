@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cantine.bounds import FIRST_YEAR, LAST_YEAR, ascii_int
-from meals.glance import meals_today
 from meals.ratelimit import is_limited
+from meals.selectors import meals_today
 from members import lockout, services
 from members.forms import (
     MemberForm,

@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from meals import idempotency
-from meals.board import BOARD_DAYS, board_cache, board_meals, board_version
+from meals.board import board_cache, board_version
 from meals.cached_pages import CSRF_PLACEHOLDER, page_key, page_parts, page_response
 from meals.calendar import member_calendar
 from meals.forms.shifts import AssignVolunteerForm, ShiftTemplateForm
 from meals.idempotency import key_error, posted_key
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
+from meals.selectors import BOARD_DAYS, board_meals
 from meals.services.shifts import (
     DEFAULT_SHIFT_TEMPLATE,
     RELEASE_CUTOFF,

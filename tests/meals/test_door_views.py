@@ -475,6 +475,27 @@ def test_door_today_lists_the_next_meals_when_none_today(coordinator_client, mea
     assert desk(meal) in response.content.decode()
 
 
+def test_door_choice_query_count_is_the_same_with_2_and_20_meals(coordinator_client, make_meal):
+    def choice():
+        response = coordinator_client.get(reverse("meals:door_today"))
+        assert response.status_code == 200
+        return response.content.decode()
+
+    today = timezone.localdate()
+    for day in (today, today, today - timedelta(days=1)):
+        make_meal(day=day)
+    choice()
+    with CaptureQueriesContext(connection) as few:
+        choice()
+    meals = [make_meal(day=today + timedelta(days=d % 10 - 3)) for d in range(20)]
+    with CaptureQueriesContext(connection) as many:
+        page = choice()
+    assert len(many) == len(few)
+    # Today's two, then five coming and three recent ones: each a link to its desk.
+    assert page.count('href="/accueil/repas/') >= 10
+    assert all(desk(m) in page for m in meals if m.starts_at.date() == today)
+
+
 def test_day_sheet_lists_bookings_helpers_and_allergies(coordinator_client, meal, volunteer):
     book(meal, name="Odette Lambert", notes="allergie aux noix", phone="06 11 22 33 44")
     shift = meal.shifts.get(role="cooking")
