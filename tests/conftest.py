@@ -42,9 +42,11 @@ def pytest_runtest_setup(item):
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
 
 
-def all_at_once(count: int, action) -> list:
+def all_at_once(count: int, action, *, prepare=None, timeout: float = 30) -> list:
     """Run ``action(n)`` for n in range(count) from threads released together.
 
+    With ``prepare``, each thread first runs ``prepare(n)`` on its own (fetch a
+    form, log in), and once all are ready they run ``action(prepared)`` together.
     Returns each result, or the repr of what it raised (for the assertions to
     show). Each thread closes its own database connection.
     """
@@ -53,9 +55,11 @@ def all_at_once(count: int, action) -> list:
 
     def worker(n: int) -> None:
         try:
-            barrier.wait(timeout=30)
-            results[n] = action(n)
+            ready = prepare(n) if prepare else n
+            barrier.wait(timeout=timeout)
+            results[n] = action(ready)
         except Exception as exc:  # noqa: BLE001 - reported by the caller's assertions
+            barrier.abort()  # the others stop waiting for this one
             results[n] = repr(exc)
         finally:
             connection.close()

@@ -16,7 +16,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -25,6 +24,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.conftest import all_at_once
 
 ROOT = Path(__file__).resolve().parents[1]
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -150,27 +151,15 @@ def posted_together(
 
     Returns each HTTP status, or the repr of what went wrong (for the assertions to show).
     """
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
 
-    def worker(n: int) -> None:
+    def send(prepared) -> int:
+        client, request = prepared
         try:
-            client, request = prepare(n)
-            barrier.wait(timeout=300)
-            try:
-                results[n] = client.open(request, timeout=300).status
-            except urllib.error.HTTPError as exc:
-                results[n] = exc.code
-        except Exception as exc:  # noqa: BLE001 - reported by the caller's assertions
-            barrier.abort()
-            results[n] = repr(exc)
+            return client.open(request, timeout=300).status
+        except urllib.error.HTTPError as exc:
+            return exc.code
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return all_at_once(count, send, prepare=prepare, timeout=300)
 
 
 def booking_post(base: str, meal_pk: int, *, name: str, email: str, party_size: int = 1):
