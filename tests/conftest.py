@@ -37,6 +37,13 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items):
+    """Browser and HTML-checker tests start Chromium or Java: they are ``slow`` too (``-m 'not slow'`` skips them)."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("vnu"):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")

@@ -320,6 +320,7 @@ def test_bad_amounts_show_a_message_and_write_nothing(coordinator_client, meal, 
     assert not Contribution.objects.exists()
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.one_of(st.text(max_size=12), st.from_regex(r"\A[0-9]{1,4}([.,][0-9]{0,3})? ?€?\Z")))
 def test_the_view_records_exactly_what_parse_amount_accepts_and_nothing_else(coordinator_client, meal, text):
