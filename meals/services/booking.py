@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -413,7 +413,6 @@ def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
     promoted bookings.
     """
     from meals.emails import queue_booking_message
-    from meals.models import SeatBlock
 
     if meal.is_cancelled or now >= meal.starts_at or meal.seats_taken >= meal.capacity:
         return []  # the last case: no seat is free for anyone, whatever the blocks
@@ -424,22 +423,16 @@ def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
     )
     if not waiting:
         return []
-    # Meal.objects.with_held_seats() per candidate, computed once here and kept up to date as partners' people go in.
-    blocks = dict(SeatBlock.objects.filter(meal=meal, release_at__gt=now).values_list("partner_id", "seats"))
-    used = dict(
-        Booking.objects.filter(meal=meal, status=Booking.Status.CONFIRMED, partner_id__in=list(blocks))
-        .values("partner_id")
-        .annotate(seats=Sum("party_size"))
-        .values_list("partner_id", "seats")
-    )
     promoted: list[Booking] = []
+    # Seats free for a partner's people (or the public's, under None): seats_available(), asked once
+    # per partner until someone goes in, so a long waiting list costs a few queries, not one each.
+    free: dict[int | None, int] = {}
     for candidate in waiting:
-        held = sum(
-            max(seats - used.get(partner_id, 0), 0)
-            for partner_id, seats in blocks.items()
-            if partner_id != candidate.partner_id
-        )
-        if candidate.party_size > meal.capacity - meal.seats_taken - held:
+        if candidate.party_size > meal.capacity - meal.seats_taken:
+            continue  # too big even without the partners' blocks
+        if candidate.partner_id not in free:
+            free[candidate.partner_id] = seats_available(meal=meal, partner=candidate.partner_id, now=now)
+        if candidate.party_size > free[candidate.partner_id]:
             continue
         if candidate.help_with and candidate.member_id:
             # The help they offered when they booked, if the team still has room
@@ -455,8 +448,7 @@ def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
         )
         candidate.save(update_fields=["status", "promoted_at", "call_needed"])
         meal.seats_taken += candidate.party_size
-        if candidate.partner_id in blocks:
-            used[candidate.partner_id] = used.get(candidate.partner_id, 0) + candidate.party_size
+        free.clear()  # the seats taken and the blocks used have changed
         promoted.append(candidate)
         queue_booking_message(candidate, "booking_promotion")
     if promoted:
