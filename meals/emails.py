@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from meals import outbox
+from meals.calendar import meal_calendar
 from meals.models import Booking, Meal, Message
 
 logger = logging.getLogger(__name__)
@@ -32,37 +33,6 @@ logger = logging.getLogger(__name__)
 
 def booking_url(booking: Booking) -> str:
     return settings.SITE_URL + reverse("meals:booking", args=[booking.token])
-
-
-def meal_ics(meal: Meal, *, booking: Booking | None = None) -> bytes:
-    """The meal as an iCalendar file, for the guest's calendar."""
-    from icalendar import Calendar, Event
-
-    from members.models import cantine_settings
-
-    cantine = cantine_settings()
-    calendar = Calendar()
-    calendar.add("prodid", "-//Cantine participative//cantine//FR")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = Event()
-    uid = f"booking-{booking.token}" if booking else f"meal-{meal.pk}"
-    event.add("uid", f"{uid}@cantine")
-    event.add("dtstamp", timezone.now())
-    event.add("dtstart", meal.starts_at)
-    event.add("dtend", meal.ends_at)
-    event.add("summary", f"{meal.title} — {cantine.name}")
-    event.add("location", cantine.location)
-    menu = " / ".join(part for part in (meal.starter, meal.main, meal.dessert) if part)
-    description = [menu] if menu else []
-    if booking:
-        description.append(_("Votre réservation : %(url)s") % {"url": booking_url(booking)})
-        event.add("url", booking_url(booking))
-    event.add("description", "\n".join(description))
-    if meal.is_cancelled:
-        event.add("status", "CANCELLED")
-    calendar.add_component(event)
-    return calendar.to_ical()
 
 
 def cantine_name() -> str:
@@ -194,13 +164,13 @@ def _booking_mail(message: Message, booking: Booking) -> EmailMultiAlternatives 
         html=render_to_string(f"meals/emails/{template}.html", context),
     )
     if ics:
-        email.attach("cantine.ics", meal_ics(meal, booking=booking), "text/calendar")
+        email.attach("cantine.ics", meal_calendar(meal, booking=booking), "text/calendar")
     return email
 
 
 def _cancellation_mail(message: Message):
     """To a guest or a volunteer of a cancelled meal (by its booking, or by the person alone)."""
-    from meals.templatetags.cantine import when
+    from meals.templatetags.cantine import punct, when
 
     meal = Meal.objects.filter(pk=message.context.get("meal")).first()
     if meal is None:
@@ -209,16 +179,13 @@ def _cancellation_mail(message: Message):
     name = (booking.name if booking else "") or (member.name if member else "")
     starts = when(meal.starts_at)
     subject = _("Repas annulé : %(when)s") % {"when": starts}
-    body = _(
-        "Bonjour %(name)s,\n\nNous sommes désolés : le repas du %(when)s est annulé.\n"
-        "%(reason)s\n\nÀ bientôt à la cantine."
-    ) % {"name": name, "when": starts, "reason": meal.cancel_reason}
-    return _email(message, subject=subject, text=body)
+    text = render_to_string("meals/emails/cancelled.txt", {"name": name, "when": starts, "meal": meal})
+    return _email(message, subject=subject, text=punct(text))
 
 
 def _volunteer_mail(message: Message):
     from meals.models import Shift, ShiftSignup
-    from meals.templatetags.cantine import hour, punct, when
+    from meals.templatetags.cantine import punct, when
 
     member = message.member
     if member is None or member.erased_at is not None:
@@ -249,22 +216,8 @@ def _volunteer_mail(message: Message):
         _("Un créneau s'est libéré : %(role)s, %(when)s")
         % {"role": shift.get_role_display(), "when": when(shift.starts_at)}
     )
-    body = punct(
-        _(
-            "Bonjour %(name)s,\n\nUne place vient de se libérer : %(role)s, %(when)s – %(end)s. "
-            "Si vous pouvez venir, prenez-la sur le tableau des créneaux :\n%(url)s\n\n"
-            "Vous recevez ce message parce que vous avez déjà aidé pour ce créneau. Merci !\n\n%(cantine)s"
-        )
-        % {
-            "name": member.first_name,
-            "role": shift.get_role_display(),
-            "when": when(shift.starts_at),
-            "end": hour(shift.ends_at),
-            "url": settings.SITE_URL + reverse("meals:shifts"),
-            "cantine": cantine_name(),
-        }
-    )
-    return _email(message, subject=subject, text=body)
+    context = {"member": member, "shift": shift, "board_url": settings.SITE_URL + reverse("meals:shifts")}
+    return _email(message, subject=subject, text=punct(render_to_string("meals/shifts/email/slot_open.txt", context)))
 
 
 def sms_when(moment: datetime) -> str:

@@ -84,8 +84,12 @@ class MealQuerySet(models.QuerySet):
             .with_held_seats(now=now)
         )
 
-    def with_held_seats(self, *, now=None):
-        """Annotate ``held_seats``: unused seats of partner blocks not yet released (one query for a list)."""
+    def with_held_seats(self, *, now=None, exclude_partner=None):
+        """Annotate ``held_seats``: unused seats of partner blocks not yet released (one query for a list).
+
+        The one definition of held seats: the pages show it, and ``seats_available``
+        counts it under the meal lock (``exclude_partner``: a partner draws from its own block).
+        """
         from django.db.models import OuterRef, Subquery, Sum
         from django.db.models.functions import Coalesce, Greatest
 
@@ -97,9 +101,11 @@ class MealQuerySet(models.QuerySet):
             .annotate(total=Sum("party_size"))
             .values("total")
         )
+        blocks = SeatBlock.objects.filter(meal=OuterRef("pk"), release_at__gt=now)
+        if exclude_partner is not None:
+            blocks = blocks.exclude(partner=exclude_partner)
         held = (
-            SeatBlock.objects.filter(meal=OuterRef("pk"), release_at__gt=now)
-            .annotate(unused=Greatest(F("seats") - Coalesce(Subquery(used), 0), 0))
+            blocks.annotate(unused=Greatest(F("seats") - Coalesce(Subquery(used), 0), 0))
             .values("meal")
             .annotate(total=Sum("unused"))
             .values("total")
@@ -319,6 +325,10 @@ class Shift(HasSlots, models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} — {self.meal}"
+
+
+# The shifts a guest may offer to help with when booking (the door's welcome is for volunteers).
+HELP_ROLES = (Shift.Role.COOKING, Shift.Role.TABLE, Shift.Role.DISHES)
 
 
 class ShiftTemplate(models.Model):

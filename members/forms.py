@@ -147,7 +147,7 @@ class MemberForm(forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
 
     def clean_phone(self):
-        from meals.services.booking import InvalidPhone, normalize_phone
+        from members.contacts import InvalidPhone, normalize_phone
 
         try:
             # Same canonical form as bookings, so the directory and merges find the person.
@@ -317,7 +317,7 @@ class CantineSettingsForm(forms.ModelForm):
         )
 
     def clean_phone(self):
-        from meals.services.booking import InvalidPhone, normalize_phone
+        from members.contacts import InvalidPhone, normalize_phone
 
         try:
             return normalize_phone(self.cleaned_data.get("phone", ""))

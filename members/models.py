@@ -235,7 +235,7 @@ class CantineSettings(models.Model):
     @classmethod
     def defaults(cls) -> "CantineSettings":
         """What the pages show before a coordinator has saved anything: the environment's first values."""
-        from meals.services.booking import InvalidPhone, normalize_phone
+        from members.contacts import InvalidPhone, normalize_phone
 
         phone = getattr(settings, "COORDINATION_PHONE", "") or ""
         try:

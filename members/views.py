@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cantine.bounds import FIRST_YEAR, LAST_YEAR, ascii_int
-from meals.glance import meals_today
 from meals.ratelimit import is_limited
+from meals.selectors import meals_today
 from members import lockout, services
 from members.forms import (
     MemberForm,
@@ -471,11 +471,11 @@ def partner_bookings(request, pk: int):
     meals = Meal.objects.scheduled().filter(starts_at__gt=now).order_by("starts_at")[:60]
     form = PartnerBookingForm(request.POST or None, meals=Meal.objects.scheduled().filter(starts_at__gt=now))
     if request.method == "POST" and form.is_valid():
-        from meals.services import planning
+        from meals.services.booking import BookingError, partner_booking_create
 
         data = form.cleaned_data
         try:
-            booking = planning.partner_booking_create(
+            booking = partner_booking_create(
                 meal=data["meal"],
                 partner=partner,
                 name=data["name"],
@@ -484,7 +484,7 @@ def partner_bookings(request, pk: int):
                 by=request.user,
                 key=data["form_key"],
             )
-        except planning.PlanningError as error:
+        except BookingError as error:
             form.add_error(None, str(error))
         else:
             if booking.status == booking.Status.WAITLISTED:
@@ -527,11 +527,11 @@ def partner_booking_cancel(request, pk: int, booking_pk: int):
 
     partner = _referent_partner(request, pk)
     booking = get_object_or_404(Booking, pk=booking_pk, partner=partner)
-    from meals.services import planning
+    from meals.services.booking import BookingError, booking_cancel
 
     try:
-        planning.partner_booking_cancel(booking=booking)
-    except planning.PlanningError as error:  # the meal is over, or the guest came: as on the guest's own link
+        booking_cancel(booking=booking)
+    except BookingError as error:  # the meal is over, or the guest came: as on the guest's own link
         messages.error(request, str(error))
     else:
         messages.success(request, _("La réservation est annulée."))

@@ -37,14 +37,23 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+def pytest_collection_modifyitems(items):
+    """Browser and HTML-checker tests start Chromium or Java: they are ``slow`` too (``-m 'not slow'`` skips them)."""
+    for item in items:
+        if item.get_closest_marker("browser") or item.get_closest_marker("vnu"):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://…")
 
 
-def all_at_once(count: int, action) -> list:
+def all_at_once(count: int, action, *, prepare=None, timeout: float = 30) -> list:
     """Run ``action(n)`` for n in range(count) from threads released together.
 
+    With ``prepare``, each thread first runs ``prepare(n)`` on its own (fetch a
+    form, log in), and once all are ready they run ``action(prepared)`` together.
     Returns each result, or the repr of what it raised (for the assertions to
     show). Each thread closes its own database connection.
     """
@@ -53,9 +62,11 @@ def all_at_once(count: int, action) -> list:
 
     def worker(n: int) -> None:
         try:
-            barrier.wait(timeout=30)
-            results[n] = action(n)
+            ready = prepare(n) if prepare else n
+            barrier.wait(timeout=timeout)
+            results[n] = action(ready)
         except Exception as exc:  # noqa: BLE001 - reported by the caller's assertions
+            barrier.abort()  # the others stop waiting for this one
             results[n] = repr(exc)
         finally:
             connection.close()

@@ -12,7 +12,7 @@ then no row of any table may have been added or removed.
 Every date, datetime, time and number field also gets values at and beyond
 the app's bounds, and what a form accepts is then rendered by every page that
 shows it; every page gets hostile query parameters (the names the views read).
-The long runs are marked ``slow``.
+All of it is a fuzzer: the module is marked ``slow``.
 """
 
 from datetime import date, datetime
@@ -29,6 +29,8 @@ from hypothesis import strategies as st
 
 from cantine import bounds
 from tests.test_permission_matrix import MATRIX, build_world, client_for, project_url_names, url_for
+
+pytestmark = pytest.mark.slow
 
 # Forms that end the session or change the language: they would only stop the fuzzing.
 SKIPPED_ACTIONS = {"logout", "set_language"}
@@ -366,7 +368,6 @@ def check_rendering_pages(world, stored: str) -> None:
         assert status < 500, (url, status, "after storing", stored)
 
 
-@pytest.mark.slow
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 def test_every_date_and_number_field_survives_values_at_and_beyond_its_bounds(role, world):
@@ -478,7 +479,6 @@ query_values = st.one_of(
 )
 
 
-@pytest.mark.slow
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_survives_hostile_query_parameters(role, world):

@@ -14,6 +14,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +23,8 @@ from meals.services import door
 from meals.services.shifts import shift_claim
 from members.models import Member
 from tests.conftest import skip_or_fail
+
+pytestmark = pytest.mark.vnu
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACES = [

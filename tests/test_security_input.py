@@ -353,6 +353,7 @@ def test_values_at_the_bounds_are_kept_and_every_page_that_shows_them_opens(
 ODD_NUMBERS = ["²⁰²⁶", "٢٠٢٦", "２０２６", "99999999999999999999999", "-1", "0", "1e3", " 2026", "2026\x00", "%00"]
 
 
+@pytest.mark.slow  # a fuzzer: every report and list URL times every odd number
 @pytest.mark.django_db
 def test_odd_numbers_in_query_parameters_are_ignored_or_refused(coordinator_client, meal, partner):
     urls = [

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meals.idempotency import KeyedForm
 from meals.models import Shift
-from meals.services.booking import InvalidPhone, normalize_phone
+from members.contacts import InvalidPhone, normalize_phone
 
 HELP_CHOICES = [
     ("", _("Non merci, je viens seulement manger")),

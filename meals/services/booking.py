@@ -11,92 +11,34 @@ own locked service); the database check constraint
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meals.idempotency import claim, keep
-from meals.models import Booking, Meal, Shift, ShiftSignup
+from meals.models import HELP_ROLES, Booking, Meal, Shift, ShiftSignup
+from meals.services.errors import BookingError, MealCancelled
 from meals.services.locks import lock_booking, lock_meal
+from members.contacts import InvalidPhone, normalize_email, normalize_phone
 from members.models import Member
 
 logger = logging.getLogger(__name__)
-
-HELP_ROLES = (Shift.Role.COOKING, Shift.Role.TABLE, Shift.Role.DISHES)
-
-
-class BookingError(Exception):
-    """A booking that cannot be made; the message is for the guest (French source)."""
 
 
 class BookingClosed(BookingError):
     """Before the booking window opens, or after the cut-off."""
 
 
-class MealCancelled(BookingError):
-    pass
-
-
 class MissingContact(BookingError):
     """A guest booking alone must leave an email or a phone number."""
 
 
-class InvalidPhone(BookingError, ValueError):
-    pass
-
-
 class InvalidBooking(BookingError):
     """Party size or name out of bounds (the form checks it first)."""
-
-
-# ----------------------------------------------------------------------------
-# Contact details
-
-_PHONE_SEPARATORS = re.compile(r"[\s.\-()/\u00a0\u202f]")
-
-
-def normalize_phone(value: str) -> str:
-    """One canonical form per number, so « 06 12 34 56 78 », « +33 6 12 34 56 78 »
-    and « 0612345678 » are the same person: ``06 12 34 56 78``.
-
-    Foreign numbers keep their ``+`` and digits (``+441234567890``). Raises
-    ``InvalidPhone`` for letters or a wrong number of digits; ``""`` stays ``""``.
-    """
-    raw = (value or "").strip()
-    if not raw:
-        return ""
-    compact = _PHONE_SEPARATORS.sub("", raw)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    international = compact.startswith("+")
-    digits = compact[1:] if international else compact
-    if not digits.isdigit() or not digits.isascii():
-        raise InvalidPhone(
-            _("Ce numéro de téléphone n'est pas valable : des chiffres seulement, par exemple 06 12 34 56 78.")
-        )
-    if international and digits.startswith("33"):
-        digits = "0" + digits[2:].removeprefix("0")
-        international = False
-    if not international:
-        if len(digits) == 9 and not digits.startswith("0"):
-            digits = "0" + digits
-        if len(digits) != 10 or not digits.startswith("0"):
-            raise InvalidPhone(
-                _("Ce numéro de téléphone n'est pas valable : il faut 10 chiffres, par exemple 06 12 34 56 78.")
-            )
-        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
-    if not 8 <= len(digits) <= 15:
-        raise InvalidPhone(_("Ce numéro de téléphone n'est pas valable."))
-    return "+" + digits
-
-
-def normalize_email(value: str) -> str:
-    return (value or "").strip().lower()
 
 
 def _member_for(*, name: str, email: str, phone: str, language: str, partner=None) -> Member:
@@ -133,10 +75,13 @@ def seats_available(*, meal: Meal, partner=None, now: datetime | None = None) ->
 
     One place to change when seats are held back (partner seat blocks).
     """
-    from meals.services.planning import held_seats
-
     # Partners' unused seats stay theirs until released; a partner draws from its own block.
-    return max(meal.capacity - meal.seats_taken - held_seats(meal=meal, now=now, exclude_partner=partner), 0)
+    held = (
+        Meal.objects.with_held_seats(now=now, exclude_partner=partner)
+        .values_list("held_seats", flat=True)
+        .get(pk=meal.pk)
+    )
+    return max(meal.capacity - meal.seats_taken - held, 0)
 
 
 def waitlist_position(booking: Booking) -> int | None:
@@ -205,19 +150,11 @@ def booking_place(
     (``extra_seats`` grows so the constraint holds; ``over_capacity`` is set).
     """
     now = now or timezone.now()
-    name = (name or "").strip()
-    email = normalize_email(email)
-    phone = normalize_phone(phone)
-    notes = (notes or "").strip()
     privileged = can_book_on_behalf(by)
-    if not name or len(name) > Booking._meta.get_field("name").max_length:
-        raise InvalidBooking(_("Indiquez votre nom (200 caractères au plus)."))
-    if party_size < 1:
-        raise InvalidBooking(_("Il faut au moins une personne."))
-    if not (email or phone or privileged or partner):
-        raise MissingContact(_("Laissez-nous un e-mail ou un numéro de téléphone, pour vous prévenir si besoin."))
-    if help_with and help_with not in HELP_ROLES:
-        raise InvalidBooking(_("Ce coup de main n'existe pas."))
+    request = _validated(
+        name=name, email=email, phone=phone, party_size=party_size, notes=notes, help_with=help_with,
+        contact_optional=privileged or partner is not None,
+    )  # fmt: skip
 
     with transaction.atomic():
         # The meal row lock serialises every booking of this meal: the seat
@@ -227,17 +164,9 @@ def booking_place(
         # The same rendered form again (a double tap, a retry): the booking it made the first time.
         if (first := claim(key, "booking", Booking)) is not None:
             return BookingResult(booking=first)
-        if locked.is_cancelled:
-            raise MealCancelled(_("Ce repas est annulé. Nous sommes désolés."))
-        if not privileged:
-            # Before the duplicate check: a closed meal answers the same to everyone.
-            if now < locked.booking_opens_at:
-                raise BookingClosed(_("Les réservations pour ce repas ne sont pas encore ouvertes."))
-            if now >= locked.booking_closes_at:
-                raise BookingClosed(
-                    _("Les réservations pour ce repas sont closes. Appelez la cantine, on trouvera une solution.")
-                )
-        existing = _live_booking(meal=locked, email=email, phone=phone)
+        # Before the duplicate check: a closed meal answers the same to everyone.
+        _refuse_if_closed(locked, now=now, privileged=privileged)
+        existing = _live_booking(meal=locked, email=request.email, phone=request.phone)
         if existing is not None:
             if not privileged:
                 from meals.emails import queue_booking_message
@@ -248,45 +177,36 @@ def booking_place(
 
         # Seats a block gave back since the last write go to those already waiting, first.
         promote_waiting(meal=locked, now=now)
-        member = _member_for(name=name, email=email, phone=phone, language=language, partner=partner)
+        member = _member_for(
+            name=request.name, email=request.email, phone=request.phone, language=language, partner=partner
+        )
         booking = Booking(
             meal=locked,
             member=member,
-            name=name,
-            email=email,
-            phone=phone,
-            party_size=party_size,
-            notes=notes,
+            name=request.name,
+            email=request.email,
+            phone=request.phone,
+            party_size=request.party_size,
+            notes=request.notes,
             language=language,
             partner=partner,
-            help_with=help_with,
+            help_with=request.help_with,
             created_by=by if privileged or partner else None,
             created_at=now,
         )
-        free = seats_available(meal=locked, partner=partner, now=now)
-        if party_size <= free:
-            booking.status = Booking.Status.CONFIRMED
-            Meal.objects.filter(pk=locked.pk).update(seats_taken=F("seats_taken") + party_size)
-        elif privileged and override_capacity:
-            booking.status = Booking.Status.CONFIRMED
-            booking.over_capacity = True
-            needed_extra = locked.seats_taken + party_size - locked.capacity
-            Meal.objects.filter(pk=locked.pk).update(
-                seats_taken=F("seats_taken") + party_size,
-                extra_seats=max(locked.extra_seats, needed_extra),
-            )
-        else:
-            booking.status = Booking.Status.WAITLISTED
+        _seat(booking, meal=locked, now=now, beyond_capacity=privileged and override_capacity)
         booking.save()
 
         help_message = ""
-        if help_with and booking.status == Booking.Status.WAITLISTED:
+        if request.help_with and booking.status == Booking.Status.WAITLISTED:
             help_message = _(
                 "Merci pour le coup de main ! Si une place se libère pour vous, nous vous inscrirons aussi, "
                 "s'il reste de la place dans l'équipe."
             )
-        elif help_with:
-            help_message = _claim_help(meal=locked, role=help_with, member=member, booking=booking, by=by, now=now)
+        elif request.help_with:
+            help_message = _claim_help(
+                meal=locked, role=request.help_with, member=member, booking=booking, by=by, now=now
+            )
 
         from meals.emails import queue_booking_message
 
@@ -296,6 +216,98 @@ def booking_place(
 
     meal.seats_taken = Meal.objects.values_list("seats_taken", flat=True).get(pk=meal.pk)
     return BookingResult(booking=booking, help_message=help_message)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What was asked, cleaned: the contact in its canonical form (members/contacts.py)."""
+
+    name: str
+    email: str
+    phone: str
+    party_size: int
+    notes: str
+    help_with: str
+
+
+def _validated(
+    *, name: str, email: str, phone: str, party_size: int, notes: str, help_with: str, contact_optional: bool
+) -> _Request:
+    """Refuse what no meal could take (before any lock); the form says the same first."""
+    name = (name or "").strip()
+    if not name or len(name) > Booking._meta.get_field("name").max_length:
+        raise InvalidBooking(_("Indiquez votre nom (200 caractères au plus)."))
+    if party_size < 1:
+        raise InvalidBooking(_("Il faut au moins une personne."))
+    try:
+        phone = normalize_phone(phone)
+    except InvalidPhone as error:
+        raise InvalidBooking(str(error)) from error
+    email = normalize_email(email)
+    if not (email or phone or contact_optional):
+        raise MissingContact(_("Laissez-nous un e-mail ou un numéro de téléphone, pour vous prévenir si besoin."))
+    if help_with and help_with not in HELP_ROLES:
+        raise InvalidBooking(_("Ce coup de main n'existe pas."))
+    return _Request(
+        name=name, email=email, phone=phone, party_size=party_size, notes=(notes or "").strip(), help_with=help_with
+    )
+
+
+def _refuse_if_closed(locked: Meal, *, now: datetime, privileged: bool) -> None:
+    """A cancelled meal refuses everyone; outside its window, everyone but the coordinator."""
+    if locked.is_cancelled:
+        raise MealCancelled(_("Ce repas est annulé. Nous sommes désolés."))
+    if privileged:
+        return
+    if now < locked.booking_opens_at:
+        raise BookingClosed(_("Les réservations pour ce repas ne sont pas encore ouvertes."))
+    if now >= locked.booking_closes_at:
+        raise BookingClosed(
+            _("Les réservations pour ce repas sont closes. Appelez la cantine, on trouvera une solution.")
+        )
+
+
+def _seat(booking: Booking, *, meal: Meal, now: datetime, beyond_capacity: bool) -> None:
+    """Confirm ``booking`` if its seats are free (or, ``beyond_capacity``, squeeze it in), else waitlist it.
+
+    ``meal`` is locked; its ``seats_taken`` is written here, in the same transaction.
+    """
+    size = booking.party_size
+    if size <= seats_available(meal=meal, partner=booking.partner, now=now):
+        booking.status = Booking.Status.CONFIRMED
+        Meal.objects.filter(pk=meal.pk).update(seats_taken=F("seats_taken") + size)
+    elif beyond_capacity:
+        booking.status = Booking.Status.CONFIRMED
+        booking.over_capacity = True
+        Meal.objects.filter(pk=meal.pk).update(
+            seats_taken=F("seats_taken") + size,
+            # extra_seats grows so the constraint seats_taken <= capacity + extra_seats holds.
+            extra_seats=max(meal.extra_seats, meal.seats_taken + size - meal.capacity),
+        )
+    else:
+        booking.status = Booking.Status.WAITLISTED
+
+
+def partner_booking_create(
+    *,
+    meal: Meal,
+    partner,
+    name: str,
+    party_size: int = 1,
+    notes: str = "",
+    by=None,
+    now: datetime | None = None,
+    key: str = "",
+) -> Booking:
+    """Book for someone a partner accompanies: a first name is enough.
+
+    The booking rules apply (meal row lock, window, waiting list); the partner's
+    unreleased block counts as free seats for it, and as taken for everyone else.
+    A referent cancels with ``booking_cancel``, under the rules of the guest's own link.
+    """
+    return booking_create(
+        meal=meal, name=name, party_size=party_size, notes=notes, by=by, partner=partner, now=now, key=key
+    )
 
 
 def _live_booking(*, meal: Meal, email: str, phone: str) -> Booking | None:
@@ -401,7 +413,6 @@ def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
     promoted bookings.
     """
     from meals.emails import queue_booking_message
-    from meals.models import SeatBlock
 
     if meal.is_cancelled or now >= meal.starts_at or meal.seats_taken >= meal.capacity:
         return []  # the last case: no seat is free for anyone, whatever the blocks
@@ -412,22 +423,16 @@ def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
     )
     if not waiting:
         return []
-    # planning.held_seats(), computed once and kept up to date as partners' people go in.
-    blocks = dict(SeatBlock.objects.filter(meal=meal, release_at__gt=now).values_list("partner_id", "seats"))
-    used = dict(
-        Booking.objects.filter(meal=meal, status=Booking.Status.CONFIRMED, partner_id__in=list(blocks))
-        .values("partner_id")
-        .annotate(seats=Sum("party_size"))
-        .values_list("partner_id", "seats")
-    )
     promoted: list[Booking] = []
+    # Seats free for a partner's people (or the public's, under None): seats_available(), asked once
+    # per partner until someone goes in, so a long waiting list costs a few queries, not one each.
+    free: dict[int | None, int] = {}
     for candidate in waiting:
-        held = sum(
-            max(seats - used.get(partner_id, 0), 0)
-            for partner_id, seats in blocks.items()
-            if partner_id != candidate.partner_id
-        )
-        if candidate.party_size > meal.capacity - meal.seats_taken - held:
+        if candidate.party_size > meal.capacity - meal.seats_taken:
+            continue  # too big even without the partners' blocks
+        if candidate.partner_id not in free:
+            free[candidate.partner_id] = seats_available(meal=meal, partner=candidate.partner_id, now=now)
+        if candidate.party_size > free[candidate.partner_id]:
             continue
         if candidate.help_with and candidate.member_id:
             # The help they offered when they booked, if the team still has room
@@ -443,8 +448,7 @@ def promote_waiting(*, meal: Meal, now: datetime) -> list[Booking]:
         )
         candidate.save(update_fields=["status", "promoted_at", "call_needed"])
         meal.seats_taken += candidate.party_size
-        if candidate.partner_id in blocks:
-            used[candidate.partner_id] = used.get(candidate.partner_id, 0) + candidate.party_size
+        free.clear()  # the seats taken and the blocks used have changed
         promoted.append(candidate)
         queue_booking_message(candidate, "booking_promotion")
     if promoted:

@@ -23,24 +23,17 @@ from django.utils.translation import ngettext
 
 from meals.idempotency import claim, keep
 from meals.models import Booking, Contribution, Meal, TillClosing
+from meals.money import CENT, parse_amount
+from meals.services.errors import DoorError, MealCancelled
 from meals.services.locks import lock_booking, lock_meal
 from members.models import PaymentMethod
 
-CENT = Decimal("0.01")
 # The cash box may hold far more than one contribution's ceiling.
 CASH_COUNT_CEILING = Decimal("99999.99")
 MAX_WALK_IN_PARTY = 20
 
 
-class DoorError(Exception):
-    """Something the desk cannot do; the message is for the coordinator (French source)."""
-
-
 class MealFull(DoorError):
-    pass
-
-
-class MealCancelled(DoorError):
     pass
 
 
@@ -73,18 +66,11 @@ def open_closing(meal: Meal) -> TillClosing | None:
 
 
 def _check_amount(amount: Decimal, *, ceiling: Decimal) -> Decimal:
-    # The form already parsed it; this guards callers that did not (shell, other code).
-    if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise InvalidContribution(_("Indiquez un montant en euros, par exemple 5 ou 5,50."))
-    if amount < 0:
-        raise InvalidContribution(_("Un montant ne peut pas être négatif."))
-    if amount != amount.quantize(CENT):
-        raise InvalidContribution(_("Deux chiffres après la virgule au plus, par exemple 5,50."))
-    if amount > ceiling:
-        raise InvalidContribution(
-            _("Ce montant dépasse le plafond de %(ceiling)s €. Vérifiez la saisie.") % {"ceiling": ceiling}
-        )
-    return amount.quantize(CENT)
+    """The form already parsed it; callers that did not (shell, other code) meet the same rules and words."""
+    try:
+        return parse_amount(format(amount, "f") if isinstance(amount, Decimal) else amount, ceiling=ceiling)
+    except ValueError as error:
+        raise InvalidContribution(str(error)) from error
 
 
 def _reason(text: str, *, message: str) -> str:

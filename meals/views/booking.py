@@ -150,12 +150,12 @@ def booking_ics(request, token: str):
     """
     from django.http import Http404, HttpResponse
 
-    from meals.emails import meal_ics
+    from meals.calendar import meal_calendar
 
     booking = get_booking(token)
     if booking.status != Booking.Status.CONFIRMED:
         raise Http404
-    response = HttpResponse(meal_ics(booking.meal, booking=booking), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(meal_calendar(booking.meal, booking=booking), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="cantine.ics"'
     return response
 

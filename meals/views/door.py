@@ -9,9 +9,6 @@ the number of bookings.
 
 import hashlib
 import secrets
-import unicodedata
-from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -29,9 +26,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cantine.bounds import ascii_int
+from meals import selectors
 from meals.forms.door import ContributionForm, TillCloseForm, TillReopenForm, VoidForm, WalkInForm, booking_label
 from meals.idempotency import key_error, posted_key
-from meals.models import ALLERGENS, Booking, Contribution, Meal, ShiftSignup
+from meals.models import Booking, Contribution, Meal
 from meals.services import door
 from meals.templatetags.cantine import format_euros
 from members.models import PaymentMethod
@@ -41,27 +39,6 @@ door_required = permission_required("meals.run_door", raise_exception=True)
 # The method of the last contribution this coordinator recorded: the next one is offered it first
 # (a queue paying by card), and a one-tap amount records with the method the radios show.
 LAST_METHOD = "door_method"
-
-
-def _fold(text: str) -> str:
-    """« Hélène » and « helene » sort and match alike."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
-
-
-def _who(user) -> str:
-    if user is None:
-        return "—"
-    return user.first_name or user.email or user.get_username()
-
-
-def _people(bookings: list[Booking]) -> dict[str, int]:
-    """People (party sizes) of the confirmed bookings: the same counts on the desk and the day sheet."""
-    return {
-        "booked": sum(b.party_size for b in bookings if not b.is_walk_in),
-        "arrived": sum(b.party_size for b in bookings if not b.is_walk_in and b.checked_in_at),
-        "walk_ins": sum(b.party_size for b in bookings if b.is_walk_in),
-    }
 
 
 def _meal(pk: int) -> Meal:
@@ -147,42 +124,12 @@ def _booking_field(form: ContributionForm):
 
 
 def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, till_form=None, status=200):
-    bookings = sorted(
-        Booking.objects.filter(meal=meal, status=Booking.Status.CONFIRMED).select_related("partner"),
-        key=lambda booking: (_fold(booking.name) or "~", booking.pk),
-    )
-    contributions = list(
-        Contribution.objects.filter(meal=meal)
-        .select_related("booking", "recorded_by", "voided_by")
-        .order_by("-recorded_at", "-pk")
-    )
-    closings = list(meal.till_closings.select_related("closed_by", "reopened_by").order_by("-closed_at", "-pk"))
-    closing = next((c for c in closings if c.reopened_at is None), None)
-    for row in contributions:
-        row.recorded_by_name, row.voided_by_name = _who(row.recorded_by), _who(row.voided_by)
-    for row in closings:
-        row.closed_by_name, row.reopened_by_name = _who(row.closed_by), _who(row.reopened_by)
-
-    given: dict[int, Decimal] = {}
-    for contribution in contributions:
-        if contribution.voided_at is None and contribution.booking_id:
-            given[contribution.booking_id] = given.get(contribution.booking_id, Decimal("0")) + contribution.amount
+    desk = selectors.door_desk(meal)
+    bookings = desk.bookings
     for booking in bookings:
-        booking.given = given.get(booking.pk)
         booking.label = booking_label(booking)
-
-    booked = [b for b in bookings if not b.is_walk_in]
-    walk_ins = [b for b in bookings if b.is_walk_in]
-    counters = {
-        **_people(bookings),
-        "seats_left": meal.seats_left,
-        "over": max(meal.seats_taken - meal.capacity, 0),
-    }
-    covers = counters["arrived"] + counters["walk_ins"] or meal.seats_taken
-    totals = door.door_totals(meal=meal, contributions=contributions, covers=covers)
-
     q = request.GET.get("q", "").strip()[:100]
-    shown = [b for b in booked if _fold(q) in _fold(b.name)] if q else booked
+    shown = desk.matching(q)
 
     for_booking = None
     if contribution_form is None:
@@ -207,16 +154,16 @@ def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, til
         "meal": meal,
         "bookings": shown,
         "guest_rows": _guest_rows(request, meal, shown, q) if shown else "",
-        "walk_ins": walk_ins,
+        "walk_ins": desk.walk_ins,
         # Promoted today with a phone only: call them (meals.services.booking.promote_waiting).
         "to_call": [b for b in bookings if b.call_needed],
         "q": q,
-        "counters": counters,
-        "contributions": contributions,
-        "totals": totals,
-        "closing": closing,
-        "past_closings": [c for c in closings if c.reopened_at is not None],
-        "expected_cash": totals.cash,
+        "counters": desk.counters,
+        "contributions": desk.contributions,
+        "totals": desk.totals,
+        "closing": desk.closing,
+        "past_closings": [c for c in desk.closings if c.reopened_at is not None],
+        "expected_cash": desk.totals.cash,
         "quick_amounts": list(settings.DOOR_QUICK_AMOUNTS),
         "for_booking": for_booking,
         "contribution_form": contribution_form,
@@ -234,22 +181,9 @@ def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, til
 @door_required
 def door_today(request):
     """Today's meal desk, or a choice when there are several (or none) today."""
-    today = timezone.localdate()
-    meals_today = list(Meal.objects.scheduled().filter(starts_at__date=today).order_by("starts_at"))
+    meals_today, coming, recent = selectors.door_choice(today=timezone.localdate(), now=timezone.now())
     if len(meals_today) == 1:
         return redirect("meals:door", meals_today[0].pk)
-    coming = list(
-        Meal.objects.scheduled()
-        .filter(starts_at__gte=timezone.now(), starts_at__lte=timezone.now() + timedelta(days=14))
-        .exclude(pk__in=[m.pk for m in meals_today])
-        .order_by("starts_at")[:5]
-    )
-    recent = list(
-        Meal.objects.scheduled()
-        .filter(starts_at__lt=timezone.now(), starts_at__gte=timezone.now() - timedelta(days=7))
-        .exclude(pk__in=[m.pk for m in meals_today])
-        .order_by("-starts_at")[:3]
-    )
     return render(request, "meals/door/today.html", {"meals_today": meals_today, "coming": coming, "recent": recent})
 
 
@@ -460,29 +394,5 @@ def door_till_reopen(request, pk: int):
 def day_sheet(request, pk: int):
     """A paper copy for the day: bookings, helpers, allergies (one A4 page for 50 guests)."""
     meal = _meal(pk)
-    bookings = sorted(
-        Booking.objects.filter(meal=meal, status=Booking.Status.CONFIRMED).select_related("partner"),
-        key=lambda booking: (booking.is_walk_in, _fold(booking.name) or "~", booking.pk),
-    )
-    signups = list(
-        ShiftSignup.objects.filter(shift__meal=meal)
-        .select_related("shift", "member")
-        .order_by("shift__starts_at", "shift__role", "member__name")
-    )
-    shifts: dict[str, dict] = {}
-    for signup in signups:
-        entry = shifts.setdefault(signup.shift_id, {"shift": signup.shift, "members": []})
-        entry["members"].append(signup.member)
-    notes = [b for b in bookings if b.notes.strip()]
-    labels = dict(ALLERGENS)
-    allergens = [str(labels[code]).lower() for code in meal.allergens if code in labels]
-    context = {
-        "meal": meal,
-        "bookings": bookings,
-        "shifts": list(shifts.values()),
-        "notes": notes,
-        "allergens": allergens,
-        "people": _people(bookings),
-        "printed_at": timezone.now(),
-    }
+    context = {"meal": meal, **selectors.day_sheet(meal), "printed_at": timezone.now()}
     return render(request, "meals/door/day_sheet.html", context)

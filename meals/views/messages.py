@@ -131,7 +131,7 @@ def sms_inbound(request, secret: str):
     text = str(data.get("reply") or data.get("text") or data.get("message") or "")
     number = str(data.get("from") or data.get("phoneNumber") or data.get("to") or "")
     if " ".join(text.upper().split()) in STOP_WORDS and number:
-        from meals.services.booking import InvalidPhone, normalize_phone
+        from members.contacts import InvalidPhone, normalize_phone
 
         try:
             phone = normalize_phone(number if number.startswith(("+", "0")) else "+" + number)

@@ -4,8 +4,7 @@ import hashlib
 from datetime import datetime, timedelta
 
 from django.core.cache import caches
-from django.db.models import Min, Prefetch
-from django.shortcuts import get_object_or_404
+from django.db.models import Min
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -13,18 +12,11 @@ from django.utils.translation import get_language
 
 from cantine.changes import KeyedCache
 from meals.cached_pages import CSRF_PLACEHOLDER, page_key, page_parts, page_response
-from meals.models import ALLERGENS, DIET_LABELS, Meal, SeatBlock, Shift
+from meals.models import ALLERGENS, DIET_LABELS, HELP_ROLES, Meal, SeatBlock, Shift
+from meals.selectors import CARD_FIELDS, UPCOMING_DAYS, meal_for_page, upcoming_rows
 
 ALLERGEN_LABELS = dict(ALLERGENS)
 DIET_LABEL_NAMES = dict(DIET_LABELS)
-HELP_ROLES = (Shift.Role.COOKING, Shift.Role.TABLE, Shift.Role.DISHES)
-UPCOMING_DAYS = 14  # Meal.objects.upcoming()'s default
-
-
-def _helping_shifts():
-    return Prefetch(
-        "shifts", queryset=Shift.objects.filter(role__in=HELP_ROLES).order_by("starts_at"), to_attr="helping_shifts"
-    )
 
 
 def decorate_meal(meal: Meal, *, now) -> Meal:
@@ -36,14 +28,6 @@ def decorate_meal(meal: Meal, *, now) -> Meal:
     meal.not_yet_open = not meal.is_cancelled and now < meal.booking_opens_at
     meal.is_past = meal.ends_at < now
     return meal
-
-
-# What a meal card shows (the card's key holds all of it); the other columns are not read.
-CARD_FIELDS = [
-    field.attname
-    for field in Meal._meta.concrete_fields
-    if field.attname not in {"series_id", "cancelled_at", "cancel_reason", "created_at"}
-]
 
 
 def _card_key(row: dict, shifts: list[tuple], now) -> str:
@@ -87,16 +71,7 @@ def upcoming(request):
     kept = _public_pages.get(key, now=now) if key else None
     if kept is not None:
         return page_response(request, kept[0])
-    rows = list(
-        Meal.objects.upcoming(now=now, days=UPCOMING_DAYS).order_by("starts_at").values(*CARD_FIELDS, "held_seats")
-    )
-    shifts: dict[int, list[tuple]] = {row["id"]: [] for row in rows}
-    for meal_id, *shift in (
-        Shift.objects.filter(meal_id__in=list(shifts), role__in=HELP_ROLES)
-        .order_by("starts_at")
-        .values_list("meal_id", "pk", "role", "slots", "taken")
-    ):
-        shifts[meal_id].append(tuple(shift))
+    rows, shifts = upcoming_rows(now=now)
     fragments = caches["fragments"]
     keys = [_card_key(row, shifts[row["id"]], now) for row in rows]
     found = fragments.get_many(keys)
@@ -160,7 +135,7 @@ def meal_detail(request, pk: int):
     kept = _public_pages.get(key, now=now) if key else None
     if kept is not None:
         return page_response(request, kept[0])
-    meal = get_object_or_404(Meal.objects.with_held_seats().prefetch_related(_helping_shifts()), pk=pk)
+    meal = meal_for_page(pk)
     context = meal_page_context(meal, request=request) | {"csrf_token": CSRF_PLACEHOLDER}
     parts = page_parts(render_to_string("meals/meal.html", context, request=request))
     if key is not None:

@@ -3,7 +3,7 @@
 import re
 from datetime import datetime, timedelta
 
-from django.contrib import messages as django_messages
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
 from django.db.models import Prefetch
@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from meals import idempotency
-from meals.board import BOARD_DAYS, board_cache, board_meals, board_version
+from meals.board import board_cache, board_version
 from meals.cached_pages import CSRF_PLACEHOLDER, page_key, page_parts, page_response
 from meals.calendar import member_calendar
 from meals.forms.shifts import AssignVolunteerForm, ShiftTemplateForm
 from meals.idempotency import key_error, posted_key
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
+from meals.selectors import BOARD_DAYS, board_meals
 from meals.services.shifts import (
     DEFAULT_SHIFT_TEMPLATE,
     RELEASE_CUTOFF,
@@ -36,28 +37,10 @@ from meals.services.shifts import (
     shift_release,
     too_late_message,
 )
-from meals.templatetags.cantine import punct
 from members.models import Member, new_token
 from members.roles import VOLUNTEER
 
 OVERVIEW_DAYS = 7
-
-
-class _FrenchMessages:
-    """django.contrib.messages with French typography (narrow spaces before « : ; ! ? »)."""
-
-    @staticmethod
-    def success(request, text) -> None:
-        django_messages.success(request, punct(str(text)))
-
-    @staticmethod
-    def error(request, text) -> None:
-        django_messages.error(request, punct(str(text)))
-
-    get_messages = staticmethod(django_messages.get_messages)
-
-
-messages = _FrenchMessages()
 
 
 def member_for(user) -> Member:

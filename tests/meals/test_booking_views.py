@@ -8,9 +8,10 @@ from django.test import Client
 from django.urls import reverse
 
 from cantine.changes import KeyedCache
-from meals.models import Booking, Meal
+from meals.models import Booking, Meal, SeatBlock
 from meals.services.booking import booking_create
-from members.models import Member
+from meals.services.shifts import shift_claim
+from members.models import Member, Partner
 
 pytestmark = pytest.mark.django_db
 
@@ -219,10 +220,18 @@ def test_cancel_by_private_link_promotes_the_waiting_list(client, make_meal, dja
 
 
 def test_public_pages_never_show_guests_names_or_contacts(client, meal):
-    booking_create(meal=meal, name="Gertrude Secret", email="gertrude@example.org", phone="0699887766", party_size=1)
+    booking_create(
+        meal=meal, name="Gertrude Secret", email="gertrude@example.org", phone="0699887766", party_size=3,
+        notes="Allergique aux noix",
+    )  # fmt: skip
     for url in (reverse("meals:upcoming"), reverse("meals:meal", args=[meal.pk])):
-        body = client.get(url).content.decode()
-        assert "Gertrude" not in body and "gertrude@" not in body and "99 88 77 66" not in body
+        response = client.get(url)
+        # The page itself, with the meal and its booking counted: not a redirect or an error page.
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert meal.main in body and "Il reste 7 places" in body, url
+        assert "Gertrude" not in body and "gertrude@" not in body and "99 88 77 66" not in body, url
+        assert "0699887766" not in body and "noix" not in body, url
 
 
 def test_rate_limit_answers_a_friendly_429(client, meal, settings):
@@ -352,9 +361,20 @@ def test_meal_page_query_count_does_not_grow(client, make_meal, django_assert_nu
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     _many_meals(make_meal, 38, 5)
-    Booking.objects.bulk_create(Booking(meal=first, name=f"X{b}", email=f"x{b}@example.org") for b in range(10))
+    # What the page counts grows: 10 people booked, 4 partners holding seats, helpers on every shift.
+    for b in range(10):
+        booking_create(meal=first, name=f"X{b}", email=f"x{b}@example.org")
+    release = first.starts_at - timedelta(hours=1)
+    for p in range(4):
+        partner = Partner.objects.create(name=f"Partenaire {p}")
+        SeatBlock.objects.create(meal=first, partner=partner, seats=2, release_at=release)
+    for shift in first.shifts.all():
+        shift_claim(shift=shift, member=Member.objects.create(name=f"Aide {shift.role}"))
     with django_assert_num_queries(len(few)):
-        client.get(url)
+        response = client.get(url)
+    assert response.status_code == 200
+    # 50 seats - 10 booked - 8 held for partners, computed from the rows the page read.
+    assert "Il reste 32 places" in response.content.decode()
 
 
 # Reminders -------------------------------------------------------------------

@@ -80,10 +80,22 @@ def test_other_roles_get_403_on_every_door_url(client, door_objects, who, reques
 
 def test_coordinator_gets_the_door_pages(coordinator_client, door_objects):
     meal, booking, contribution = door_objects
-    for method, url in door_urls(meal, booking, contribution):
-        if method == "GET":
-            response = coordinator_client.get(url)
-            assert response.status_code in (200, 302), url
+    # No meal today: the choice of desks, with this meal's.
+    today = coordinator_client.get(reverse("meals:door_today"))
+    assert today.status_code == 200
+    assert f'href="{desk(meal)}"' in today.content.decode()
+    for name in GET_URLS:
+        response = coordinator_client.get(reverse(f"meals:{name}", args=[meal.pk]))
+        assert response.status_code == 200, name
+        # The coordinator sees who is booked.
+        assert booking.name in response.content.decode(), name
+    # And, on the desk, what was given.
+    assert "5,00\u202f€" in coordinator_client.get(desk(meal)).content.decode()
+    # Today's only meal: straight to its desk.
+    meal.__class__.objects.filter(pk=meal.pk).update(
+        starts_at=timezone.now() + timedelta(minutes=5), ends_at=timezone.now() + timedelta(hours=2)
+    )
+    assert coordinator_client.get(reverse("meals:door_today")).headers["Location"] == desk(meal)
 
 
 def test_get_on_post_only_door_urls_is_405(coordinator_client, door_objects):
@@ -308,6 +320,7 @@ def test_bad_amounts_show_a_message_and_write_nothing(coordinator_client, meal, 
     assert not Contribution.objects.exists()
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.one_of(st.text(max_size=12), st.from_regex(r"\A[0-9]{1,4}([.,][0-9]{0,3})? ?€?\Z")))
 def test_the_view_records_exactly_what_parse_amount_accepts_and_nothing_else(coordinator_client, meal, text):
@@ -463,6 +476,27 @@ def test_door_today_lists_the_next_meals_when_none_today(coordinator_client, mea
     assert desk(meal) in response.content.decode()
 
 
+def test_door_choice_query_count_is_the_same_with_2_and_20_meals(coordinator_client, make_meal):
+    def choice():
+        response = coordinator_client.get(reverse("meals:door_today"))
+        assert response.status_code == 200
+        return response.content.decode()
+
+    today = timezone.localdate()
+    for day in (today, today, today - timedelta(days=1)):
+        make_meal(day=day)
+    choice()
+    with CaptureQueriesContext(connection) as few:
+        choice()
+    meals = [make_meal(day=today + timedelta(days=d % 10 - 3)) for d in range(20)]
+    with CaptureQueriesContext(connection) as many:
+        page = choice()
+    assert len(many) == len(few)
+    # Today's two, then five coming and three recent ones: each a link to its desk.
+    assert page.count('href="/accueil/repas/') >= 10
+    assert all(desk(m) in page for m in meals if m.starts_at.date() == today)
+
+
 def test_day_sheet_lists_bookings_helpers_and_allergies(coordinator_client, meal, volunteer):
     book(meal, name="Odette Lambert", notes="allergie aux noix", phone="06 11 22 33 44")
     shift = meal.shifts.get(role="cooking")
@@ -519,7 +553,12 @@ def test_day_sheet_query_count_is_the_same_with_5_and_200_bookings(coordinator_c
     fill(big, coordinator, 200)
     coordinator_client.get(reverse("meals:day_sheet", args=[small.pk]))
     with CaptureQueriesContext(connection) as few:
-        coordinator_client.get(reverse("meals:day_sheet", args=[small.pk]))
+        small_sheet = coordinator_client.get(reverse("meals:day_sheet", args=[small.pk]))
     with CaptureQueriesContext(connection) as many:
-        coordinator_client.get(reverse("meals:day_sheet", args=[big.pk]))
+        big_sheet = coordinator_client.get(reverse("meals:day_sheet", args=[big.pk]))
+    assert small_sheet.status_code == big_sheet.status_code == 200
     assert len(few) == len(many)
+    # Every guest is on the paper, with their notes: the 200 rows were read, not skipped.
+    page = big_sheet.content.decode()
+    assert all(f"Convive {i:03d}" in page for i in range(200))
+    assert page.count("végétarien") >= 133 and "Convive 005" not in small_sheet.content.decode()

@@ -6,7 +6,6 @@ one effect, and every answer the same as the first.
 """
 
 import re
-import threading
 from datetime import timedelta
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -602,47 +601,17 @@ print(Contribution.objects.count(), sorted(set(Contribution.objects.values_list(
 """
 
 
+@pytest.mark.slow
 def test_five_parallel_posts_of_one_contribution_form_make_one_row_on_sqlite_with_gunicorn(tmp_path):
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.error
     import urllib.parse
     import urllib.request
-    from pathlib import Path
 
-    from tests.meals.test_booking_race import _free_port, _NoRedirect
+    from tests.gunicorn import NoRedirect, posted_together, sqlite_app
 
-    root = Path(__file__).resolve().parents[2]
-    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
-    env |= {"DEBUG": "1", "HTTPS": "off", "SQLITE_PATH": str(tmp_path / "door.sqlite3"), "LOG_LEVEL": "WARNING"}
-    manage = [sys.executable, str(root / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v", "0"], cwd=root, env=env, check=True)
-    setup = subprocess.run(
-        [*manage, "shell", "-c", SETUP_DESK], cwd=root, env=env, check=True, capture_output=True, text=True
-    )
-    meal_pk, session = setup.stdout.split()[-2:]
-    port = _free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen(
-        [str(gunicorn), "cantine.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "3", "--threads", "4"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    opener = urllib.request.build_opener(_NoRedirect)
-    results: list = [None] * 5
-    try:
-        for _ in range(300):  # the server is up when it answers; not a timing assertion
-            try:
-                urllib.request.urlopen(base + "/", timeout=5)
-                break
-            except OSError:
-                time.sleep(0.1)
+    app = sqlite_app(tmp_path / "door.sqlite3")
+    meal_pk, session = app.shell(SETUP_DESK).split()
+    with app.served("--workers", "3", "--threads", "4") as base:
+        opener = urllib.request.build_opener(NoRedirect)
         desk_page = urllib.request.Request(
             f"{base}/accueil/repas/{meal_pk}/", headers={"Cookie": f"sessionid={session}"}
         )
@@ -652,28 +621,8 @@ def test_five_parallel_posts_of_one_contribution_form_make_one_row_on_sqlite_wit
         form = Forms(response.read().decode()).one(action)
         data = urllib.parse.urlencode([*form["fields"], ("amount", "5")]).encode()  # the one-tap « 5 € »
         headers = {"Referer": base, "Cookie": f"sessionid={session}; csrftoken={csrf}"}
-        barrier = threading.Barrier(5)
-
-        def tap(n: int) -> None:
-            request = urllib.request.Request(base + action, data=data, headers=headers)
-            barrier.wait(timeout=60)
-            try:
-                results[n] = opener.open(request, timeout=120).status
-            except urllib.error.HTTPError as exc:
-                results[n] = exc.code
-            except Exception as exc:  # noqa: BLE001 - reported by the assertion
-                results[n] = repr(exc)
-
-        threads = [threading.Thread(target=tap, args=(n,)) for n in range(5)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        results = posted_together(
+            5, lambda n: (opener, urllib.request.Request(base + action, data=data, headers=headers))
+        )
     assert results == [302] * 5
-    counted = subprocess.run(
-        [*manage, "shell", "-c", COUNT_CONTRIBUTIONS], cwd=root, env=env, check=True, capture_output=True, text=True
-    )
-    assert counted.stdout.splitlines()[-1] == "1 [Decimal('5.00')]"
+    assert app.shell(COUNT_CONTRIBUTIONS) == "1 [Decimal('5.00')]"

@@ -411,6 +411,7 @@ def killed_mid_send(tmp_path, migrated_sqlite, stall: str):
     return during, after, server.received
 
 
+@pytest.mark.slow
 def test_a_worker_killed_before_the_end_of_the_message_sends_it_exactly_once_after(tmp_path, migrated_sqlite):
     during, after, received = killed_mid_send(tmp_path, migrated_sqlite, stall="rcpt")
     assert during == "sending claimed 1"
@@ -418,6 +419,7 @@ def test_a_worker_killed_before_the_end_of_the_message_sends_it_exactly_once_aft
     assert len(received) == 1 and b"Une fois." in received[0]
 
 
+@pytest.mark.slow
 def test_a_worker_killed_after_the_end_of_the_message_never_sends_it_again(tmp_path, migrated_sqlite):
     during, after, received = killed_mid_send(tmp_path, migrated_sqlite, stall="after_data")
     assert during == "sending handed 1"

@@ -311,3 +311,20 @@ def test_editing_the_future_lunches_of_a_series_leaves_its_dinners_alone(client,
     assert client.post(reverse("meals:planning_edit", args=[lunch.pk]), post).status_code == 302
     assert set(series.meals.filter(title="Midi").values_list("main", flat=True)) == {"Lasagnes"}
     assert set(series.meals.filter(title="Soir").values_list("main", flat=True)) == {"Soupe"}
+
+
+@pytest.mark.django_db
+def test_the_cancellation_email_is_in_the_guests_language_with_the_reason_and_the_cantine(coordinator, meal):
+    from members.models import cantine_settings
+
+    book(meal, 1, name="Peter Smith", email="peter@example.org", language="en")
+    book(meal, 1, name="Jeanne Martin", email="jeanne@example.org")
+    mail.outbox.clear()
+    planning.meal_cancel(meal=meal, by=coordinator, reason="Panne de four")
+    english, french = sorted(mail.outbox, key=lambda m: m.to[0] != "peter@example.org")
+    assert english.body.startswith("Hello Peter Smith,")
+    assert "We are sorry: the meal of" in english.body and "is cancelled." in english.body
+    assert french.body.startswith("Bonjour Jeanne Martin,")
+    assert "Nous sommes désolés\u202f: le repas du" in french.body
+    for message in (english, french):
+        assert "Panne de four" in message.body and cantine_settings().name in message.body

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from meals.models import Booking, Meal, SeatBlock
 from meals.services import door, planning
-from meals.services.booking import booking_cancel, booking_create
+from meals.services.booking import booking_cancel, booking_create, partner_booking_create
 
 pytestmark = pytest.mark.django_db
 
@@ -108,9 +108,7 @@ def test_a_partners_waiting_booking_may_use_its_own_block_when_seats_free_up(mak
     meal = make_meal(capacity=4)
     planning.seat_block_set(meal=meal, partner=partner, seats=2, release_at=meal.starts_at - timedelta(hours=1))
     public = [booking_create(meal=meal, name=f"P{n}", email=f"p{n}@example.org") for n in range(2)]
-    theirs = planning.partner_booking_create(
-        meal=meal, partner=partner, name="Odette", party_size=3, by=partner_referent
-    )
+    theirs = partner_booking_create(meal=meal, partner=partner, name="Odette", party_size=3, by=partner_referent)
     public_waiting = booking_create(meal=meal, name="Q", email="q@example.org")
     assert status(theirs) == status(public_waiting) == Booking.Status.WAITLISTED
     booking_cancel(booking=public[0])

@@ -23,7 +23,14 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precon
 
 from meals.models import Booking, Meal, SeatBlock, Shift, ShiftSignup
 from meals.services import door, planning
-from meals.services.booking import BookingError, booking_cancel, booking_create, seats_available, waitlist_promote
+from meals.services.booking import (
+    BookingError,
+    booking_cancel,
+    booking_create,
+    partner_booking_create,
+    seats_available,
+    waitlist_promote,
+)
 from members.models import Partner
 from tests.conftest import create_meal, make_user
 
@@ -103,11 +110,11 @@ class SeatMachine(RuleBasedStateMachine):
     def partner_books(self, party):
         self.count += 1
         try:
-            booking = planning.partner_booking_create(
+            booking = partner_booking_create(
                 meal=self.meal, partner=self.partner, name=f"Accompagné {self.count}", party_size=party,
                 by=self.referent, now=self.now,
             )  # fmt: skip
-        except planning.PlanningError:
+        except BookingError:
             return None
         return booking.pk
 

@@ -67,3 +67,22 @@ def test_ical_feed_shows_a_cancelled_meal_as_cancelled(client, volunteer, meal):
         client.get(reverse("meals:shifts_ical", args=[volunteer.member.calendar_token])).content
     )
     assert [str(e["STATUS"]) for e in calendar.walk("VEVENT")] == ["CANCELLED"]
+
+
+def test_a_guests_calendar_file_is_in_paris_time_with_its_vtimezone(client, meal, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from meals.services.booking import booking_create
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = booking_create(meal=meal, name="Odette", email="odette@example.org")
+    attached = Calendar.from_ical(mail.outbox[-1].attachments[0][1])
+    downloaded = Calendar.from_ical(client.get(reverse("meals:booking_ics", args=[booking.token])).content)
+    for calendar in (attached, downloaded):
+        # One builder for the guest's file and the volunteer's feed: the same time zone, written the same way.
+        assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Paris"]
+        (event,) = calendar.walk("VEVENT")
+        assert event["DTSTART"].params["TZID"] == "Europe/Paris"
+        start = event.decoded("DTSTART")
+        assert start == meal.starts_at and (start.hour, start.minute) == (12, 30)
+        assert str(event["UID"]) == f"booking-{booking.token}@127.0.0.1"

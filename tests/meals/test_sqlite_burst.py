@@ -7,140 +7,33 @@ and token) and then all post at the same instant, each with its own email.
 It runs the same whatever database the rest of the suite uses.
 """
 
-import http.cookiejar
-import os
-import re
-import socket
-import subprocess
-import sys
-import threading
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.gunicorn import booking_post, posted_together, sqlite_app
 
-SETUP_MEAL = """
-from datetime import timedelta
-from django.utils import timezone
-from meals.models import Meal
-now = timezone.now()
-meal = Meal.objects.create(
-    cooking_starts_at=now + timedelta(days=1), starts_at=now + timedelta(days=1, hours=3),
-    ends_at=now + timedelta(days=1, hours=5), capacity={capacity},
-    booking_opens_at=now - timedelta(days=1), booking_closes_at=now + timedelta(days=1),
-)
-print(meal.pk)
-"""
-
-COUNT_SEATS = """
-from meals.models import Booking, Meal
-meal = Meal.objects.get(pk={meal})
-confirmed = Booking.objects.filter(meal=meal, status="confirmed")
-print(meal.seats_taken, sum(confirmed.values_list("party_size", flat=True)), confirmed.count(),
-      Booking.objects.filter(meal=meal, status="waitlisted").count())
-"""
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = pytest.mark.slow
 
 
 def party_size(n: int) -> int:
     return 1 + n % 3
 
 
-def _guest(base: str, meal_pk: int, n: int, barrier: threading.Barrier) -> int | str:
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect)
-    try:
-        page = opener.open(f"{base}/repas/{meal_pk}/", timeout=120).read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        data = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": token,
-                "name": f"Invité {n}",
-                "email": f"burst{n}@example.org",
-                "party_size": str(party_size(n)),
-            }
-        ).encode()
-        barrier.wait(timeout=300)
-        request = urllib.request.Request(f"{base}/repas/{meal_pk}/reserver/", data=data, headers={"Referer": base})
-        try:
-            return opener.open(request, timeout=300).status
-        except urllib.error.HTTPError as exc:
-            return exc.code
-    except Exception as exc:  # noqa: BLE001 - reported by the assertion
-        return repr(exc)
-
-
 def burst(tmp_path: Path, *, guests: int, capacity: int, gunicorn_args: list[str], rate_limit: str, database_url: bool):
     """(status of each booking, [seats_taken, confirmed seats, confirmed, waitlisted], server log)."""
-    env = {
-        **{key: value for key, value in os.environ.items() if key != "DATABASE_URL"},
-        "DEBUG": "1",
-        "HTTPS": "off",
-        "SQLITE_PATH": str(tmp_path / "burst.sqlite3"),
-        "BOOKING_RATE_LIMIT": rate_limit,
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "LOG_LEVEL": "WARNING",
-    }
-    if database_url:
-        # The same file, named the way a deployment names any database.
-        env["DATABASE_URL"] = "sqlite:///" + env.pop("SQLITE_PATH")
-    manage = [sys.executable, str(ROOT / "manage.py")]
-
-    def shell(code: str) -> str:
-        done = subprocess.run([*manage, "shell", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True)
-        return done.stdout.decode().splitlines()[-1]
-
-    subprocess.run([*manage, "migrate", "-v", "0"], cwd=ROOT, env=env, check=True)
-    meal_pk = int(shell(SETUP_MEAL.replace("{capacity}", str(capacity))))
-    port = _free_port()
-    log_path = tmp_path / "gunicorn.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "cantine.wsgi", "--bind", f"127.0.0.1:{port}"]
-            + ["--timeout", "300", *gunicorn_args],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    # database_url: the same file, named the way a deployment names any database.
+    app = sqlite_app(tmp_path / "burst.sqlite3", database_url=database_url, rate_limit=rate_limit)
+    meal_pk = app.create_meal(capacity=capacity)
+    log = tmp_path / "gunicorn.log"
+    with app.served(*gunicorn_args, log=log) as base:
+        results = posted_together(
+            guests,
+            lambda n: booking_post(
+                base, meal_pk, name=f"Invité {n}", email=f"burst{n}@example.org", party_size=party_size(n)
+            ),
         )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(600):  # the server is up when it answers; not a timing assertion
-                try:
-                    urllib.request.urlopen(base + "/", timeout=5)
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            barrier = threading.Barrier(guests)
-            results: list = [None] * guests
-
-            def run(n: int) -> None:
-                results[n] = _guest(base, meal_pk, n, barrier)
-
-            threads = [threading.Thread(target=run, args=(n,)) for n in range(guests)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
-    counts = [int(figure) for figure in shell(COUNT_SEATS.replace("{meal}", str(meal_pk))).split()]
-    return results, counts, log_path.read_text(errors="replace")
+    return results, app.seat_counts(meal_pk), log.read_text(errors="replace")
 
 
 def assert_seats_exact(results: list, counts: list[int], *, capacity: int) -> None:

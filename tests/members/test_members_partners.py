@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from meals.models import Booking, Meal, SeatBlock
 from meals.services import planning
-from meals.services.booking import booking_cancel, booking_create
+from meals.services.booking import booking_cancel, booking_create, partner_booking_create
 from members.models import Partner
 
 
@@ -96,7 +96,7 @@ def test_public_cannot_take_blocked_seats_before_release_but_the_referent_can(me
     late = booking_create(meal=meal, name="Public Deux", email="deux@example.org")
     assert late.status == Booking.Status.WAITLISTED
     for name in ["Odette", "Lucien", "Simone"]:
-        booking = planning.partner_booking_create(meal=meal, partner=partner, name=name, by=partner_referent)
+        booking = partner_booking_create(meal=meal, partner=partner, name=name, by=partner_referent)
         assert booking.status == Booking.Status.CONFIRMED and booking.partner == partner
     meal.refresh_from_db()
     assert meal.seats_taken == 7
@@ -114,9 +114,9 @@ def test_released_block_seats_go_to_the_public(meal, partner):
 @pytest.mark.django_db
 def test_another_partner_cannot_use_a_block(meal, partner, other_partner, other_referent):
     block(meal, partner, 8)
-    ok = planning.partner_booking_create(meal=meal, partner=other_partner, name="Marc", party_size=2, by=other_referent)
+    ok = partner_booking_create(meal=meal, partner=other_partner, name="Marc", party_size=2, by=other_referent)
     assert ok.status == Booking.Status.CONFIRMED
-    refused = planning.partner_booking_create(meal=meal, partner=other_partner, name="Léa", by=other_referent)
+    refused = partner_booking_create(meal=meal, partner=other_partner, name="Léa", by=other_referent)
     assert refused.status == Booking.Status.WAITLISTED
 
 
@@ -169,7 +169,7 @@ def test_referent_cannot_see_or_cancel_another_associations_bookings(client, mea
 
 @pytest.mark.django_db
 def test_referent_cancels_its_own_booking(client, meal, partner, partner_referent):
-    booking = planning.partner_booking_create(meal=meal, partner=partner, name="Odette", by=partner_referent)
+    booking = partner_booking_create(meal=meal, partner=partner, name="Odette", by=partner_referent)
     client.force_login(partner_referent)
     url = reverse("members:partner_booking_cancel", args=[partner.pk, booking.pk])
     assert client.get(url).status_code == 405
@@ -188,7 +188,7 @@ def test_seat_counter_is_the_total_of_the_partners_confirmed_seats(client, make_
     url = reverse("members:partner_bookings", args=[partner.pk])
     for name, size in [("Odette", 1), ("Lucien", 2), ("Simone", 1), ("Marcel", 1)]:
         client.post(url, {"meal": meal.pk, "name": name, "party_size": size, "notes": ""})
-    gone = planning.partner_booking_create(meal=meal, partner=partner, name="Annulé", party_size=3)
+    gone = partner_booking_create(meal=meal, partner=partner, name="Annulé", party_size=3)
     booking_cancel(booking=gone)
     Booking.objects.create(meal=meal, partner=partner, name="En attente", party_size=2, status="waitlisted")
     page = client.get(url)
@@ -210,6 +210,6 @@ def test_seat_counter_is_the_total_of_the_partners_confirmed_seats(client, make_
 def test_held_seats_subtract_every_partner_booking_not_only_one(meal, partner):
     block(meal, partner, 6)
     for name in ["Odette", "Lucien", "Simone"]:
-        planning.partner_booking_create(meal=meal, partner=partner, name=name, party_size=1)
+        partner_booking_create(meal=meal, partner=partner, name=name, party_size=1)
     assert Meal.objects.with_held_seats().get(pk=meal.pk).held_seats == 3
     assert Meal.objects.upcoming().get(pk=meal.pk).seats_left == 10 - 3 - 3

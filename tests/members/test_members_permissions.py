@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from meals.models import Booking
-from meals.services.planning import partner_booking_create
+from meals.services.booking import partner_booking_create
 
 LOGIN = "login"
 ACTORS = ["anonymous", "guest_link", "volunteer", "referent", "other_referent", "coordinator"]

@@ -7,13 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meals.models import Booking, Meal
-from meals.services import door, planning
+from meals.services import door
+from meals.services.booking import MealOver, booking_cancel, partner_booking_create
 
 pytestmark = pytest.mark.django_db
 
 
 def partner_booking(meal, partner, referent, **kwargs) -> Booking:
-    return planning.partner_booking_create(meal=meal, partner=partner, name="Odette", by=referent, **kwargs)
+    return partner_booking_create(meal=meal, partner=partner, name="Odette", by=referent, **kwargs)
 
 
 def test_referent_cannot_cancel_a_booking_of_a_meal_that_happened(client, make_meal, partner, partner_referent):
@@ -40,6 +41,6 @@ def test_referent_cannot_cancel_once_the_guest_was_welcomed(client, meal, partne
 def test_the_service_refuses_past_meals_too(make_meal, partner, partner_referent):
     meal = make_meal(day=timezone.localdate() - timedelta(days=2))
     booking = partner_booking(meal, partner, partner_referent, now=meal.booking_opens_at + timedelta(days=1))
-    with pytest.raises(planning.PartnerBookingRefused):
-        planning.partner_booking_cancel(booking=booking)
+    with pytest.raises(MealOver):
+        booking_cancel(booking=booking)
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED
