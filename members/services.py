@@ -262,11 +262,19 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
             raise MergeConflict(_("Les deux fiches ont une adhésion pour la même année."))
         if keep.user_id and drop.user_id:
             raise MergeConflict(_("Les deux fiches ont un compte : impossible de les fusionner ici."))
+        if drop.tax_receipts.exists():
+            # A receipt names its donor for good: the record it names stays.
+            raise MergeConflict(
+                _("Cette fiche a des reçus fiscaux : gardez-la, et fusionnez l'autre dans celle-ci.")
+            )
 
         Booking.objects.filter(member=drop).update(member=keep)
+        drop.contributions.update(giver=keep)
         ShiftSignup.objects.filter(member=drop).update(member=keep)
         Message.objects.filter(member=drop).update(member=keep)
         Membership.objects.filter(member=drop).update(member=keep)
+        if not keep.postal_address:
+            keep.street, keep.postcode, keep.city = drop.street, drop.postcode, drop.city
         for name in ("email", "phone"):
             if not getattr(keep, name):
                 setattr(keep, name, getattr(drop, name))
