@@ -714,14 +714,6 @@ class TaxReceipt(models.Model):
     def __str__(self) -> str:
         return self.number
 
-    @staticmethod
-    def format_number(year: int, sequence: int) -> str:
-        return f"{year}-{sequence:04d}"
-
-    @property
-    def is_cancelled(self) -> bool:
-        return self.status == self.Status.CANCELLED
-
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
             fields = kwargs.get("update_fields")
@@ -731,6 +723,14 @@ class TaxReceipt(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ReceiptError("A tax receipt is never deleted: cancel it.")
+
+    @staticmethod
+    def format_number(year: int, sequence: int) -> str:
+        return f"{year}-{sequence:04d}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
 
 
 class ReceiptLine(models.Model):
@@ -749,6 +749,9 @@ class ReceiptLine(models.Model):
             models.UniqueConstraint(fields=["contribution"], condition=Q(live=True), name="gift_on_one_live_receipt"),
             models.UniqueConstraint(fields=["receipt", "contribution"], name="gift_once_per_receipt"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_id} — {self.contribution_id}"
 
     def delete(self, *args, **kwargs):
         raise ReceiptError("A receipt's line is never deleted.")

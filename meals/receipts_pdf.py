@@ -91,9 +91,7 @@ def receipt_pdf(receipt: TaxReceipt) -> bytes:
     family = pdf.family_name
 
     pdf.set_font(family, "B", 15)
-    pdf.multi_cell(
-        0, 7, pdf.text_safe("Reçu au titre des dons à certains organismes d'intérêt général"), align="C"
-    )
+    pdf.multi_cell(0, 7, pdf.text_safe("Reçu au titre des dons à certains organismes d'intérêt général"), align="C")
     pdf.set_font(family, "", 9)
     pdf.multi_cell(
         0,
@@ -113,7 +111,9 @@ def receipt_pdf(receipt: TaxReceipt) -> bytes:
         pdf.multi_cell(
             0,
             7,
-            pdf.text_safe(f"REÇU ANNULÉ le {when}\u00a0: {receipt.cancel_reason}. Il n'ouvre droit à aucune réduction."),
+            pdf.text_safe(
+                f"REÇU ANNULÉ le {when}\u00a0: {receipt.cancel_reason}. Il n'ouvre droit à aucune réduction."
+            ),
             new_x="LMARGIN",
             new_y="NEXT",
         )
@@ -178,13 +178,11 @@ def receipt_pdf(receipt: TaxReceipt) -> bytes:
         pdf.set_font(family, "", 9)
         for line in receipt.lines.select_related("contribution").order_by("contribution__recorded_at", "pk"):
             gift = line.contribution
+            given_on = french_date(timezone.localtime(gift.recorded_at).date())
             pdf.cell(
                 0,
                 5,
-                pdf.text_safe(
-                    f"— {french_date(timezone.localtime(gift.recorded_at).date())}\u00a0: {amount_in_figures(gift.amount)}"
-                    f" ({gift.get_method_display()})"
-                ),
+                pdf.text_safe(f"— {given_on}\u00a0: {amount_in_figures(gift.amount)} ({gift.get_method_display()})"),
                 new_x="LMARGIN",
                 new_y="NEXT",
             )

@@ -51,7 +51,7 @@ def _locked_settings() -> CantineSettings:
     missing = (row or CantineSettings.defaults()).receipts_missing
     if row is None or missing:
         raise ReceiptRefused(
-            _("Aucun reçu fiscal ne peut être émis␣: les réglages de la cantine n'indiquent pas %(missing)s.")
+            _("Aucun reçu fiscal ne peut être émis : les réglages de la cantine n'indiquent pas %(missing)s.")
             % {"missing": ", ".join(str(item) for item in missing)}
         )
     return row
@@ -59,7 +59,7 @@ def _locked_settings() -> CantineSettings:
 
 def _donor(member: Member | None) -> tuple[str, str]:
     if member is None or member.erased_at is not None:
-        raise ReceiptRefused(_("Ce don n'a pas de donateur ou donatrice␣: pas de reçu possible."))
+        raise ReceiptRefused(_("Ce don n'a pas de donateur ou donatrice : pas de reçu possible."))
     name, address = member.name.strip(), member.postal_address
     if not name or not address:
         raise ReceiptRefused(
@@ -76,13 +76,13 @@ def _check_gifts(gifts: list[Contribution]) -> None:
         if gift.kind != Contribution.Kind.DONATION:
             raise ReceiptRefused(_("Seul un don ouvre droit à un reçu fiscal, pas une participation à un repas."))
         if gift.voided_at is not None:
-            raise ReceiptRefused(_("Ce don est annulé␣: pas de reçu."))
+            raise ReceiptRefused(_("Ce don est annulé : pas de reçu."))
         if gift.method not in RECEIPT_METHODS:
-            raise ReceiptRefused(_("Un titre-restaurant n'est pas un don␣: pas de reçu."))
+            raise ReceiptRefused(_("Un titre-restaurant n'est pas un don : pas de reçu."))
     if ReceiptLine.objects.filter(contribution__in=gifts, live=True).exists():
         raise ReceiptRefused(_("Ce don a déjà un reçu fiscal."))
     if sum((gift.amount for gift in gifts), Decimal("0")) <= 0:
-        raise ReceiptRefused(_("Un reçu porte sur un montant de plus de 0␣€."))
+        raise ReceiptRefused(_("Un reçu porte sur un montant de plus de 0 €."))
 
 
 def _issue(
