@@ -91,7 +91,8 @@ def receipt_pdf(receipt: TaxReceipt) -> bytes:
     family = pdf.family_name
 
     pdf.set_font(family, "B", 15)
-    pdf.multi_cell(0, 7, pdf.text_safe("Reçu au titre des dons à certains organismes d'intérêt général"), align="C")
+    title = "Reçu au titre des dons à certains organismes d'intérêt général"
+    pdf.multi_cell(0, 7, pdf.text_safe(title), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 9)
     pdf.multi_cell(
         0,
