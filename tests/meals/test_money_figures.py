@@ -200,3 +200,30 @@ def test_nothing_outside_the_period(month):
     assert accounting.export_lines(start=date(2026, 10, 1), end=date(2026, 10, 31)) == []
     only_25 = accounting.export_lines(start=date(2026, 11, 25), end=date(2026, 11, 25) + timedelta(days=0))
     assert [line.piece.endswith("-A") for line in only_25] == [True, True]
+
+
+def test_reports_split_meal_money_gifts_and_memberships_against_the_cost_price(month, coordinator, client):
+    from meals.models import Booking
+    from meals.reports import Period, compute
+
+    # Meal A served 3 people, meal B 2 (cost price 9 € a cover: 27 € and 18 €).
+    for meal, people in ((month["a"], 3), (month["b"], 2)):
+        Booking.objects.create(meal=meal, name="x", party_size=people, checked_in_at=meal.starts_at)
+    figures = compute(Period(2026), now=datetime(2027, 1, 1, tzinfo=PARIS))
+    # Not voided: meal money 9 + 6 + 45 (partner) + 12 = 72 €; gifts 50 + 20 + 30 = 100 €; membership 10 €.
+    assert figures["contributions_total"] == Decimal("182.00")
+    assert figures["meal_contributions_total"] == Decimal("72.00")
+    assert figures["donations_total"] == Decimal("100.00")
+    assert figures["memberships_total"] == Decimal("10.00")
+    assert figures["average_per_cover"] == Decimal("14.40")  # 72 € for 5 covers, gifts left out
+    assert figures["cost_of_covers"] == Decimal("45.00")
+    [november] = figures["rows"]
+    assert (november["meal_contributions"], november["donations"], november["memberships"], november["cost"]) == (
+        Decimal("72.00"),
+        Decimal("100.00"),
+        Decimal("10.00"),
+        Decimal("45.00"),
+    )
+    client.force_login(coordinator)
+    page = client.get(reverse("meals:reports") + "?year=2026").content.decode()
+    assert "Par nature, mois par mois" in page and "dont dons" in page
