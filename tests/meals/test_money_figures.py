@@ -45,7 +45,9 @@ def month(db, make_meal, coordinator):
     b = make_meal(day=date(2026, 11, 24), shifts=False)
 
     def pay(meal, amount, method, when, **kw):
-        return door.contribution_record(meal=meal, amount=Decimal(amount), method=method, by=coordinator, now=when, **kw)
+        return door.contribution_record(
+            meal=meal, amount=Decimal(amount), method=method, by=coordinator, now=when, **kw
+        )
 
     pay(a, "9", "cash", at(10, 12, 31), giver=odile)
     pay(a, "50", "cheque", at(10, 12, 31), kind="donation", giver=odile)
@@ -96,13 +98,17 @@ def test_receipts_register_csv_line_by_line(client, coordinator, month):
         "2026-0003;05/12/2026;Reçu annuel;Paul Petit;8 allée Verte, 93100 Montreuil;20,00;24/11/2026;24/11/2026;"
         "Carte bancaire;200;Émis;;;",
     ]
-    assert lines[5:8] == ["Déclaration (article 222 bis du CGI);2026", "Nombre de reçus;2", "Montant total des reçus;70,00"]
+    assert lines[5:8] == [
+        "Déclaration (article 222 bis du CGI);2026",
+        "Nombre de reçus;2",
+        "Montant total des reçus;70,00",
+    ]
 
 
 def test_the_receipts_page_shows_the_figures_and_the_gift_without_receipt(client, coordinator, month):
     client.force_login(coordinator)
     page = client.get(reverse("meals:receipts") + "?year=2026").content.decode()
-    assert 'data-receipt-count>2<' in page
+    assert "data-receipt-count>2<" in page
     assert "70,00" in page
     assert "2026-0001" in page and "2026-0003" in page
     assert "Émettre le reçu annuel" in page  # Odile's 30 € gift of 24 Nov

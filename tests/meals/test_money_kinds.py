@@ -58,7 +58,13 @@ def test_quick_amount_tap_keeps_working_without_a_gift(coordinator_client, meal)
 def test_a_named_giver_wins_over_the_bookings_member(meal, coordinator, donor, guest):
     booking = Booking.objects.create(meal=meal, name="Jeanne", member=guest, party_size=1)
     row = door.contribution_record(
-        meal=meal, amount=Decimal("0"), method="cash", booking=booking, giver=donor, donation=Decimal("10"), by=coordinator
+        meal=meal,
+        amount=Decimal("0"),
+        method="cash",
+        booking=booking,
+        giver=donor,
+        donation=Decimal("10"),
+        by=coordinator,
     )
     assert row.giver == donor and row.donation_row.giver == donor
 

@@ -1,4 +1,4 @@
-"""Tax receipts (issue 16): numbered without gaps per year, never changed nor deleted, a PDF with the Cerfa's mentions."""
+"""Tax receipts (issue 16): numbered without gaps per year, never changed nor deleted; the PDF and its mentions."""
 
 import io
 from datetime import datetime

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+
 from meals.models import ReceiptLine, TaxReceipt
 from meals.services import door
 from meals.services import receipts as service
