@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
@@ -11,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cantine.bounds import DayField
 from meals.idempotency import KeyedForm
+from meals.money import AmountField
 from members import lockout, services
 from members.models import CantineSettings, Member, Partner, PaymentMethod
 
@@ -275,6 +278,13 @@ class CantineSettingsForm(forms.ModelForm):
         widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
     )
     signature_remove = forms.BooleanField(label=_("Retirer la signature"), required=False)
+    # « 11,88 » as French people type it (the field of the model is a Decimal).
+    volunteer_hourly_rate = AmountField(
+        label=capfirst(CantineSettings._meta.get_field("volunteer_hourly_rate").verbose_name),
+        help_text=CantineSettings._meta.get_field("volunteer_hourly_rate").help_text,
+        required=False,
+        ceiling=Decimal("999.99"),
+    )
     map_link = forms.URLField(
         label=capfirst(CantineSettings._meta.get_field("map_link").verbose_name),
         help_text=CantineSettings._meta.get_field("map_link").help_text,
@@ -331,6 +341,8 @@ class CantineSettingsForm(forms.ModelForm):
         if not self.instance.has_map:
             del self.fields["map_remove"]
             plan.remove("map_remove")
+        # Older forms (and scripts) post neither: the defaults stand.
+        self.fields["partner_account"].required = False
         signature = ["signature_upload", "signature_remove"]
         if not self.instance.signature_image_type:
             del self.fields["signature_remove"]
@@ -404,8 +416,12 @@ class CantineSettingsForm(forms.ModelForm):
             raise forms.ValidationError(_("Ce fichier n'est pas une image PNG ou JPEG."))
         return content, content_type
 
+    def clean_volunteer_hourly_rate(self):
+        rate = self.cleaned_data.get("volunteer_hourly_rate")
+        return Decimal("0.00") if rate is None else rate
+
     def clean_partner_account(self):
-        account = (self.cleaned_data.get("partner_account") or "").strip()
+        account = (self.cleaned_data.get("partner_account") or "").strip() or "706"
         if not (account.isascii() and account.isdigit() and 3 <= len(account) <= 8):
             raise forms.ValidationError(_("Un numéro de compte du plan comptable, par exemple 706."))
         return account
