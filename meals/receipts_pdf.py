@@ -133,7 +133,7 @@ def receipt_pdf(receipt: TaxReceipt) -> bytes:
     pdf.line_of("Nom ou dénomination", receipt.association_name)
     pdf.line_of("Adresse", receipt.association_address)
     pdf.line_of("Objet", receipt.association_object)
-    pdf.line_of("Qualité", "Association loi 1901 d'intérêt général")
+    pdf.line_of("Qualité", "Œuvre ou organisme d'intérêt général")
 
     pdf.heading("Donateur")
     pdf.line_of("Nom et prénoms", receipt.donor_name)

@@ -263,6 +263,7 @@ def test_the_pdf_holds_the_cerfa_mentions(receipt_settings, meal, coordinator, d
         "Chèque",
         "Fait à Paris, le 25 novembre 2026",
         "Martine Roux, trésorière",
+        "Œuvre ou organisme d'intérêt général",
     ]:
         assert mention in text.replace("\u202f", " ").replace("\u00a0", " "), mention
     assert "ANNULÉ" not in text
@@ -342,3 +343,27 @@ def test_a_volunteer_sees_no_money_and_no_donor(client, volunteer, receipt_setti
         response = client.get(url)
         assert response.status_code == 403, url
         assert b"Odile" not in response.content
+
+
+def _fill(meal, coordinator, count):
+    for n in range(count):
+        member = Member.objects.create(name=f"Donateur {n}", street=f"{n} rue Haute", postcode="75011", city="Paris")
+        service.receipt_issue_gift(contribution=gift(meal, coordinator, member, "10"), by=coordinator)
+        gift(meal, coordinator, member, "5")  # and one gift without a receipt yet
+
+
+def test_receipts_page_query_count_is_the_same_with_2_and_20_donors(
+    coordinator_client, receipt_settings, make_meal, coordinator, django_assert_num_queries
+):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    meal = make_meal()
+    _fill(meal, coordinator, 2)
+    url = reverse("meals:receipts")
+    with CaptureQueriesContext(db) as baseline:
+        assert coordinator_client.get(url).status_code == 200
+    _fill(meal, coordinator, 18)
+    with django_assert_num_queries(len(baseline)):
+        page = coordinator_client.get(url)
+    assert len(page.context["register"]) == 20 and len(page.context["gifts"]) == 20
