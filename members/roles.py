@@ -10,6 +10,8 @@ from django.apps import apps as global_apps
 COORDINATOR = "coordinator"
 VOLUNTEER = "volunteer"
 PARTNER = "partner"
+# The association's treasurer: gifts, tax receipts and the accountant's export, nothing of the door or the guests.
+TREASURER = "treasurer"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     COORDINATOR: [
@@ -57,6 +59,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     PARTNER: [
         "meals.book_for_partner",
+    ],
+    TREASURER: [
+        "meals.manage_receipts",
     ],
 }
 

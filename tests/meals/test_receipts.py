@@ -367,3 +367,22 @@ def test_receipts_page_query_count_is_the_same_with_2_and_20_donors(
     with django_assert_num_queries(len(baseline)):
         page = coordinator_client.get(url)
     assert len(page.context["register"]) == 20 and len(page.context["gifts"]) == 20
+
+
+def test_a_treasurer_sees_the_money_pages_and_nothing_of_the_door(client, receipt_settings, meal, coordinator, donor):
+    from members.roles import TREASURER
+    from tests.conftest import make_user
+
+    receipt = service.receipt_issue_gift(contribution=gift(meal, coordinator, donor), by=coordinator)
+    client.force_login(make_user("tresor@example.org", group=TREASURER, name="Martine Roux"))
+    for url in (
+        reverse("meals:receipts"),
+        reverse("meals:receipt_pdf", args=[receipt.pk]),
+        reverse("meals:receipts_csv"),
+        reverse("meals:accounting"),
+        reverse("meals:accounting_csv"),
+    ):
+        assert client.get(url).status_code == 200, url
+    assert "Dons et reçus fiscaux" in client.get(reverse("members:home")).content.decode()
+    for url in (reverse("meals:door", args=[meal.pk]), reverse("meals:reports"), reverse("members:directory")):
+        assert client.get(url).status_code == 403, url
