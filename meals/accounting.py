@@ -7,6 +7,8 @@ Each entry is two lines (debit, credit) sharing ``EcritureNum``:
   credit the account of its kind (706 meal contributions, 754 donations, 756
   membership fees, the configured account for partners' payments);
 - a void, on the day it was voided: the same lines reversed;
+- a membership recorded on a member's record (``members.Membership``), on the day
+  joined: treasury / 756;
 - a till closing that did not balance (the last closing of a meal, not a
   reopened one): a surplus is debit 530 / credit 758, a shortfall debit 658 /
   credit 530;
@@ -26,7 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 
 from meals.models import Contribution, Meal, ShiftSignup, TillClosing
-from members.models import CantineSettings, PaymentMethod
+from members.models import CantineSettings, Membership, PaymentMethod
 
 CENT = Decimal("0.01")
 COLUMNS = [
@@ -135,6 +137,27 @@ def export_lines(*, start: date, end: date, cantine: CantineSettings | None = No
                 [
                     ("RE", debit, piece, _local_day(row.recorded_at), label, row.amount, Decimal("0"), method),
                     ("RE", credit, piece, _local_day(row.recorded_at), label, Decimal("0"), row.amount, method),
+                ],
+            )
+        )
+
+    # Memberships recorded on a member's record (members.Membership, not at the door): 756, on the day joined.
+    for membership in Membership.objects.filter(joined_on__gte=start, joined_on__lte=end).order_by("pk"):
+        if not membership.amount:
+            continue
+        treasury = TREASURY.get(membership.method, BANK)
+        product = PRODUCTS[Contribution.Kind.MEMBERSHIP]
+        label = f"Adhésion {membership.year}"
+        piece, day = f"M{membership.pk}", membership.joined_on
+        method = str(methods.get(membership.method, membership.method))
+        entries.append(
+            (
+                day,
+                0,
+                10**12 + membership.pk,  # after the day's contributions
+                [
+                    ("RE", treasury, piece, day, label, membership.amount, Decimal("0"), method),
+                    ("RE", product, piece, day, label, Decimal("0"), membership.amount, method),
                 ],
             )
         )

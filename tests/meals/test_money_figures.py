@@ -233,3 +233,18 @@ def test_reports_split_meal_money_gifts_and_memberships_against_the_cost_price(m
     client.force_login(coordinator)
     page = client.get(reverse("meals:reports") + "?year=2026").content.decode()
     assert "Par nature, mois par mois" in page and "dont dons" in page
+
+
+def test_memberships_recorded_on_a_members_record_are_in_the_export(month):
+    from members.services import membership_record
+
+    membership_record(member=month["paul"], joined_on=date(2026, 11, 24), amount=Decimal("15"), method="cheque")
+    membership_record(member=month["odile"], joined_on=date(2026, 11, 24), amount=Decimal("0"), method="cash")
+    lines = [line for line in accounting.export_lines(start=date(2026, 11, 24), end=date(2026, 11, 24))]
+    membership = [line for line in lines if line.piece.startswith("M")]
+    assert [(line.account, line.debit, line.credit, line.label) for line in membership] == [
+        ("5112", Decimal("15"), Decimal("0"), "Adhésion 2026"),
+        ("756", Decimal("0"), Decimal("15"), "Adhésion 2026"),
+    ]
+    # After the day's contributions, before its till closing; a free membership (0 €) writes nothing.
+    assert [line.piece[0] for line in lines] == ["P"] * 8 + ["M", "M", "C", "C"]
