@@ -94,6 +94,8 @@ def render(message: Message):
     with translation.override(message.language or settings.LANGUAGE_CODE):
         if message.kind == "account":
             return _account_mail(message)
+        if message.kind == "tax_receipt":
+            return _receipt_mail(message)
         if message.kind in ("shift_reminder", "slot_open"):
             return _volunteer_mail(message)
         if message.kind == "meal_cancelled" and message.channel == Message.Channel.EMAIL:
@@ -165,6 +167,24 @@ def _booking_mail(message: Message, booking: Booking) -> EmailMultiAlternatives 
     )
     if ics:
         email.attach("cantine.ics", meal_calendar(meal, booking=booking), "text/calendar")
+    return email
+
+
+def _receipt_mail(message: Message):
+    """The tax receipt, its PDF attached (made now from the receipt row, which never changes)."""
+    from meals.models import TaxReceipt
+    from meals.receipts_pdf import receipt_pdf
+
+    receipt = TaxReceipt.objects.select_related("member", "replaces").filter(pk=message.context.get("receipt")).first()
+    if receipt is None or receipt.is_cancelled or receipt.member is None or receipt.member.erased_at is not None:
+        return None
+    subject = _("Votre reçu fiscal n° %(number)s") % {"number": receipt.number}
+    body = _(
+        "Bonjour %(name)s,\n\nMerci pour votre don à %(association)s. Vous trouverez ci-joint votre reçu fiscal "
+        "n° %(number)s, à garder pour votre déclaration de revenus.\n\nÀ bientôt à la cantine."
+    ) % {"name": receipt.donor_name, "association": receipt.association_name, "number": receipt.number}
+    email = _email(message, subject=subject, text=body)
+    email.attach(f"recu-fiscal-{receipt.number}.pdf", receipt_pdf(receipt), "application/pdf")
     return email
 
 

@@ -396,12 +396,33 @@ class ShiftSignup(models.Model):
 
 
 class Contribution(models.Model):
-    """A free-price contribution. Never edited nor deleted: voided, then recorded again."""
+    """Money received. Never edited nor deleted: voided, then recorded again.
+
+    Its ``kind`` says what the money is for, which is what the accounts and
+    the tax office care about: a payment that buys a meal is not a gift
+    (article 200 CGI), so only a ``donation`` can be on a tax receipt.
+    """
+
+    class Kind(models.TextChoices):
+        MEAL = "meal", _("Participation au repas")
+        DONATION = "donation", _("Don")
+        MEMBERSHIP = "membership", _("Adhésion")
+        PARTNER = "partner", _("Paiement d'un partenaire")
 
     Method = PaymentMethod
 
     meal = models.ForeignKey(Meal, on_delete=models.PROTECT, related_name="contributions")
     booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="contributions")
+    kind = models.CharField(_("nature"), max_length=16, choices=Kind.choices, default=Kind.MEAL, db_index=True)
+    # Who gave it (required for a gift that is to have a tax receipt); erased members keep their rows anonymous.
+    giver = models.ForeignKey(
+        Member,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contributions",
+        verbose_name=_("donateur ou donatrice"),
+    )
     amount = models.DecimalField(_("montant"), max_digits=8, decimal_places=2)
     method = models.CharField(_("moyen de paiement"), max_length=16, choices=PaymentMethod.choices)
     recorded_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -424,6 +445,9 @@ class Contribution(models.Model):
             models.CheckConstraint(
                 condition=Q(voided_at__isnull=True) | ~Q(void_reason=""),
                 name="voided_contribution_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["meal", "donation", "membership", "partner"]), name="contribution_kind_known"
             ),
         ]
 
@@ -607,3 +631,137 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.kind} #{self.pk}"
+
+
+class ReceiptError(Exception):
+    """A tax receipt cannot be changed or deleted: cancel it (with a reason) and issue another."""
+
+
+class NeverDeletedQuerySet(models.QuerySet):
+    def delete(self):
+        raise ReceiptError("Tax receipts and their lines are never deleted: cancel the receipt.")
+
+
+class TaxReceipt(models.Model):
+    """A tax receipt (Cerfa 11580), numbered without gaps per year: « 2026-0001 ».
+
+    Never changed once issued and never deleted (``save``/``delete`` refuse it,
+    and database triggers refuse an UPDATE of its figures or a DELETE): a
+    mistake is cancelled (status, who, when, why) and a new receipt issued,
+    which names the one it replaces. Everything printed on it is copied here
+    when it is issued, so the PDF made again years later says the same.
+    The number is given under a lock (``meals.services.receipts``).
+    """
+
+    class Kind(models.TextChoices):
+        GIFT = "gift", _("Reçu pour un don")
+        ANNUAL = "annual", _("Reçu annuel")
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Émis")
+        CANCELLED = "cancelled", _("Annulé")
+
+    class Article(models.TextChoices):
+        ART_200 = "200", _("Article 200 du CGI (dons des particuliers)")
+        ART_238_BIS = "238bis", _("Article 238 bis du CGI (dons des entreprises)")
+
+    year = models.PositiveSmallIntegerField(_("année"))
+    sequence = models.PositiveIntegerField(_("numéro d'ordre"))
+    number = models.CharField(_("numéro"), max_length=12, unique=True)
+    kind = models.CharField(_("type"), max_length=8, choices=Kind.choices)
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.ISSUED)
+    member = models.ForeignKey(
+        Member, null=True, on_delete=models.PROTECT, related_name="tax_receipts", verbose_name=_("donateur")
+    )
+    donor_name = models.CharField(_("nom du donateur"), max_length=200)
+    donor_address = models.CharField(_("adresse du donateur"), max_length=400)
+    amount = models.DecimalField(_("montant"), max_digits=9, decimal_places=2)
+    # The gift's date (per-gift receipt), or the first and last gift of the year (annual).
+    first_gift_on = models.DateField(_("date du premier don"))
+    last_gift_on = models.DateField(_("date du dernier don"))
+    methods = models.CharField(_("modes de versement"), max_length=200)
+    article = models.CharField(_("article du CGI"), max_length=8, choices=Article.choices)
+    association_name = models.CharField(max_length=200)
+    association_address = models.CharField(max_length=400)
+    association_object = models.TextField()
+    signatory_name = models.CharField(max_length=200)
+    signatory_role = models.CharField(max_length=200)
+    signature_image = models.BinaryField(blank=True, default=b"")
+    signature_image_type = models.CharField(max_length=20, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by", verbose_name=_("remplace")
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancel_reason = models.CharField(_("raison de l'annulation"), max_length=300, blank=True)
+
+    # What may change after issue: the cancellation, once.
+    CANCEL_FIELDS = ("status", "cancelled_at", "cancelled_by", "cancel_reason")
+
+    objects = NeverDeletedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["year", "sequence"]
+        verbose_name = _("reçu fiscal")
+        verbose_name_plural = _("reçus fiscaux")
+        permissions = [("manage_receipts", _("Peut voir les dons, émettre et annuler les reçus fiscaux"))]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="receipt_number_once_per_year"),
+            models.CheckConstraint(condition=Q(sequence__gte=1), name="receipt_sequence_positive"),
+            models.CheckConstraint(condition=Q(amount__gt=0) & Q(amount__lt=10**7), name="receipt_amount_in_range"),
+            models.CheckConstraint(
+                condition=Q(status="issued", cancelled_at__isnull=True)
+                | (Q(status="cancelled", cancelled_at__isnull=False) & ~Q(cancel_reason="")),
+                name="cancelled_receipt_has_reason",
+            ),
+            models.CheckConstraint(condition=~Q(donor_name="") & ~Q(donor_address=""), name="receipt_names_donor"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            fields = kwargs.get("update_fields")
+            if fields is None or not set(fields) <= set(self.CANCEL_FIELDS):
+                raise ReceiptError("A tax receipt is never changed: cancel it and issue another.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ReceiptError("A tax receipt is never deleted: cancel it.")
+
+    @staticmethod
+    def format_number(year: int, sequence: int) -> str:
+        return f"{year}-{sequence:04d}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+
+class ReceiptLine(models.Model):
+    """One gift on a receipt. A gift is on one live receipt at most (the partial unique index)."""
+
+    receipt = models.ForeignKey(TaxReceipt, on_delete=models.PROTECT, related_name="lines")
+    contribution = models.ForeignKey(Contribution, on_delete=models.PROTECT, related_name="receipt_lines")
+    # False once its receipt is cancelled: the gift may then go on the receipt that replaces it.
+    live = models.BooleanField(default=True)
+
+    objects = NeverDeletedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["contribution__recorded_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["contribution"], condition=Q(live=True), name="gift_on_one_live_receipt"),
+            models.UniqueConstraint(fields=["receipt", "contribution"], name="gift_once_per_receipt"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_id} — {self.contribution_id}"
+
+    def delete(self, *args, **kwargs):
+        raise ReceiptError("A receipt's line is never deleted.")

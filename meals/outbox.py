@@ -63,6 +63,7 @@ KINDS = {
     "shift_reminder": _("Rappel de créneau"),
     "slot_open": _("Un créneau s'est libéré"),
     "account": _("Compte (mot de passe, inscription)"),
+    "tax_receipt": _("Reçu fiscal"),
 }
 
 

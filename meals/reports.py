@@ -302,6 +302,10 @@ def _per(total, count) -> Decimal | None:
     return (Decimal(total or 0) / Decimal(count)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+# Money that pays for meals (the guests' and the partners'), as opposed to gifts and membership fees.
+MEAL_MONEY = Q(kind__in=["meal", "partner"])
+
+
 def chart_rows(period: Period, *, now: datetime | None = None) -> list[dict]:
     """One row per meal (a month) or per month (a year): three grouped queries, whatever the size.
 
@@ -337,7 +341,13 @@ def chart_rows(period: Period, *, now: datetime | None = None) -> list[dict]:
         .annotate(bucket=_bucket(period, "meal__"))
         .order_by()
         .values("bucket")
-        .annotate(total=Sum("amount"), count=Count("pk"))
+        .annotate(
+            total=Sum("amount"),
+            count=Count("pk"),
+            meal_total=Sum("amount", filter=MEAL_MONEY),
+            donations=Sum("amount", filter=Q(kind=Contribution.Kind.DONATION)),
+            memberships=Sum("amount", filter=Q(kind=Contribution.Kind.MEMBERSHIP)),
+        )
     }
     rows = []
     for meal in meals:  # at most 31 meals or 12 months, each already summed by the database
@@ -356,7 +366,13 @@ def chart_rows(period: Period, *, now: datetime | None = None) -> list[dict]:
                 "no_shows": booked.get("no_shows", 0),
                 "contributions": given.get("total") or ZERO,
                 "contribution_count": given.get("count", 0),
-                "per_cover": _per(given.get("total"), covers),
+                # What pays the meals (guests' and partners' payments) is held against the cost price;
+                # gifts and membership fees are shown apart.
+                "meal_contributions": given.get("meal_total") or ZERO,
+                "donations": given.get("donations") or ZERO,
+                "memberships": given.get("memberships") or ZERO,
+                "cost": booked.get("cost") or ZERO,
+                "per_cover": _per(given.get("meal_total"), covers),
                 # A month's cost price per cover is weighted by covers (a plain average if nobody came).
                 "cost_price": _per(booked.get("cost"), covers) or _per(meal["cost_price"], 1),
             }
@@ -546,6 +562,19 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
         count=Count("pk", filter=Q(voided_at__isnull=True)),
         voided_total=Coalesce(Sum("amount", filter=Q(voided_at__isnull=False)), Value(ZERO), output_field=MONEY),
         voided_count=Count("pk", filter=Q(voided_at__isnull=False)),
+        meal_total=Coalesce(
+            Sum("amount", filter=Q(voided_at__isnull=True) & MEAL_MONEY), Value(ZERO), output_field=MONEY
+        ),
+        donations=Coalesce(
+            Sum("amount", filter=Q(voided_at__isnull=True, kind=Contribution.Kind.DONATION)),
+            Value(ZERO),
+            output_field=MONEY,
+        ),
+        memberships=Coalesce(
+            Sum("amount", filter=Q(voided_at__isnull=True, kind=Contribution.Kind.MEMBERSHIP)),
+            Value(ZERO),
+            output_field=MONEY,
+        ),
     )
     method_labels = dict(PaymentMethod.choices)
     by_method = [
@@ -599,10 +628,14 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
         "voided_count": money["voided_count"],
         "voided": voided,
         "by_method": by_method,
-        "average_per_cover": _ratio(money["total"], covers),
+        "meal_contributions_total": money["meal_total"],
+        "donations_total": money["donations"],
+        "memberships_total": money["memberships"],
+        # Against the cost price: the money that pays the meals, not the gifts nor the membership fees.
+        "average_per_cover": _ratio(money["meal_total"], covers),
         "cost_of_covers": cost,
         "cost_per_cover": _ratio(cost, covers),
-        "coverage": _percent(money["total"], cost),
+        "coverage": _percent(money["meal_total"], cost),
         # Each meal's share weighted by the covers it served.
         "organic_share": _ratio(bookings["organic_weighted"], covers, "0.1"),
         "local_share": _ratio(bookings["local_weighted"], covers, "0.1"),

@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from meals.views import booking, planning, public
 from meals.views import door as door_views
 from meals.views import messages as message_views
+from meals.views import receipts as receipt_views
 from meals.views import reports as report_views
 from meals.views import shifts as shift_views
 from members.converters import SmsCodeConverter, TokenConverter
@@ -61,6 +62,14 @@ urlpatterns = [
     path("bilans/benevolat/", report_views.report_volunteers, name="report_volunteers"),
     path("bilans/convives/", report_views.report_guests, name="report_guests"),
     path("bilans/export/<slug:kind>.csv", report_views.report_csv, name="report_csv"),
+    # Gifts, tax receipts and accounts (issue 16) -------------------------------
+    path("dons/", receipt_views.receipts, name="receipts"),
+    path("dons/recus/emettre/", receipt_views.receipt_issue, name="receipt_issue"),
+    path("dons/recus/<int:pk>/annuler/", receipt_views.receipt_cancel, name="receipt_cancel"),
+    path("dons/recus/<int:pk>/recu.pdf", receipt_views.receipt_download, name="receipt_pdf"),
+    path("dons/registre.csv", receipt_views.receipts_csv, name="receipts_csv"),
+    path("comptabilite/", receipt_views.accounting_page, name="accounting"),
+    path("comptabilite/export.csv", receipt_views.accounting_csv, name="accounting_csv"),
     # Messages (issue: outbox) -------------------------------------------
     path("messages/", message_views.outbox, name="outbox"),
     path("messages/<int:pk>/renvoyer/", message_views.outbox_retry, name="outbox_retry"),

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout
 from django import forms
@@ -11,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cantine.bounds import DayField
 from meals.idempotency import KeyedForm
+from meals.money import AmountField
 from members import lockout, services
 from members.models import CantineSettings, Member, Partner, PaymentMethod
 
@@ -143,8 +146,12 @@ class MemberSearchForm(forms.Form):
 class MemberForm(forms.ModelForm):
     class Meta:
         model = Member
-        fields = ["name", "email", "phone", "language", "partner", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+        fields = ["name", "email", "phone", "street", "postcode", "city", "language", "partner", "notes"]
+        widgets = {
+            "notes": forms.Textarea(attrs={"rows": 4}),
+            "postcode": forms.TextInput(attrs={"inputmode": "numeric"}),
+        }
+        help_texts = {"street": _("L'adresse postale, pour un reçu fiscal de don (facultatif).")}
 
     def clean_phone(self):
         from members.contacts import InvalidPhone, normalize_phone
@@ -264,6 +271,20 @@ class CantineSettingsForm(forms.ModelForm):
         widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
     )
     map_remove = forms.BooleanField(label=_("Retirer le plan"), required=False)
+    signature_upload = forms.FileField(
+        label=_("Signature des reçus (une image, facultatif)"),
+        required=False,
+        help_text=_("Une image PNG ou JPEG de 2 Mo au plus, imprimée sous le nom du signataire."),
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
+    signature_remove = forms.BooleanField(label=_("Retirer la signature"), required=False)
+    # « 11,88 » as French people type it (the field of the model is a Decimal).
+    volunteer_hourly_rate = AmountField(
+        label=capfirst(CantineSettings._meta.get_field("volunteer_hourly_rate").verbose_name),
+        help_text=CantineSettings._meta.get_field("volunteer_hourly_rate").help_text,
+        required=False,
+        ceiling=Decimal("999.99"),
+    )
     map_link = forms.URLField(
         label=capfirst(CantineSettings._meta.get_field("map_link").verbose_name),
         help_text=CantineSettings._meta.get_field("map_link").help_text,
@@ -289,10 +310,25 @@ class CantineSettingsForm(forms.ModelForm):
             "price_rule",
             "map_description",
             "map_link",
+            "legal_name",
+            "receipt_article",
+            "association_object",
+            "signatory_name",
+            "signatory_role",
+            "partner_account",
+            "volunteer_hourly_rate",
         ]
         widgets = {
             name: forms.Textarea(attrs={"rows": 3})
-            for name in ("opening_days", "directions", "step_free_access", "toilets", "first_visit", "price_rule")
+            for name in (
+                "opening_days",
+                "directions",
+                "step_free_access",
+                "toilets",
+                "first_visit",
+                "price_rule",
+                "association_object",
+            )
         } | {
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
             "postcode": forms.TextInput(attrs={"inputmode": "numeric"}),
@@ -305,6 +341,12 @@ class CantineSettingsForm(forms.ModelForm):
         if not self.instance.has_map:
             del self.fields["map_remove"]
             plan.remove("map_remove")
+        # Older forms (and scripts) post neither: the defaults stand.
+        self.fields["partner_account"].required = False
+        signature = ["signature_upload", "signature_remove"]
+        if not self.instance.signature_image_type:
+            del self.fields["signature_remove"]
+            signature.remove("signature_remove")
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True  # the template's <form> has its token
@@ -314,6 +356,17 @@ class CantineSettingsForm(forms.ModelForm):
             Fieldset(_("Pour venir"), "directions", "step_free_access", "toilets"),
             Fieldset(_("L'accueil"), "opening_days", "first_visit", "price_rule"),
             Fieldset(_("Le plan"), *plan),
+            Fieldset(
+                _("Reçus fiscaux"),
+                "legal_name",
+                "receipt_article",
+                "association_object",
+                "signatory_name",
+                "signatory_role",
+                *signature,
+                css_id="receipts",
+            ),
+            Fieldset(_("Comptabilité"), "partner_account", "volunteer_hourly_rate"),
         )
 
     def clean_phone(self):
@@ -351,6 +404,28 @@ class CantineSettingsForm(forms.ModelForm):
             raise forms.ValidationError(_("Ce fichier n'est pas une image PNG, JPEG, WebP ou GIF."))
         return content, content_type
 
+    def clean_signature_upload(self):
+        upload = self.cleaned_data.get("signature_upload")
+        if not upload:
+            return None
+        if upload.size > MAP_MAX_BYTES:
+            raise forms.ValidationError(_("Cette image est trop lourde : 2 Mo au plus."))
+        content = upload.read()
+        content_type = image_type(content[:16])
+        if content_type not in ("image/png", "image/jpeg"):
+            raise forms.ValidationError(_("Ce fichier n'est pas une image PNG ou JPEG."))
+        return content, content_type
+
+    def clean_volunteer_hourly_rate(self):
+        rate = self.cleaned_data.get("volunteer_hourly_rate")
+        return Decimal("0.00") if rate is None else rate
+
+    def clean_partner_account(self):
+        account = (self.cleaned_data.get("partner_account") or "").strip() or "706"
+        if not (account.isascii() and account.isdigit() and 3 <= len(account) <= 8):
+            raise forms.ValidationError(_("Un numéro de compte du plan comptable, par exemple 706."))
+        return account
+
     def clean(self):
         data = super().clean()
         keeps_a_map = data.get("map_upload") or (self.instance.has_map and not data.get("map_remove"))
@@ -367,4 +442,8 @@ class CantineSettingsForm(forms.ModelForm):
             values["map_image"], values["map_image_type"] = self.cleaned_data["map_upload"]
         elif self.cleaned_data.get("map_remove"):
             values["map_image"], values["map_image_type"] = b"", ""
+        if self.cleaned_data.get("signature_upload"):
+            values["signature_image"], values["signature_image_type"] = self.cleaned_data["signature_upload"]
+        elif self.cleaned_data.get("signature_remove"):
+            values["signature_image"], values["signature_image_type"] = b"", ""
         return values

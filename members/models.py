@@ -94,6 +94,10 @@ class Member(models.Model):
     approved_at = models.DateTimeField(_("bénévole validé·e le"), null=True, blank=True)
     # « STOP »: no more SMS for this person (the link in each SMS, or a reply); emails are not concerned.
     sms_opt_out = models.BooleanField(_("ne veut plus de SMS"), default=False)
+    # The postal address a tax receipt needs (Cerfa 11580); optional otherwise.
+    street = models.CharField(_("adresse"), max_length=200, blank=True)
+    postcode = models.CharField(_("code postal"), max_length=10, blank=True)
+    city = models.CharField(_("ville"), max_length=100, blank=True)
 
     objects = MemberQuerySet.as_manager()
 
@@ -112,6 +116,14 @@ class Member(models.Model):
     @property
     def awaits_approval(self) -> bool:
         return self.email_confirmed_at is not None and self.approved_at is None
+
+    @property
+    def postal_address(self) -> str:
+        """« 12 rue des Lilas, 75019 Paris », or empty when a part is missing (no receipt then)."""
+        parts = [self.street.strip(), self.postcode.strip(), self.city.strip()]
+        if not all(parts):
+            return ""
+        return f"{parts[0]}, {parts[1]} {parts[2]}"
 
 
 class Membership(models.Model):
@@ -219,6 +231,47 @@ class CantineSettings(models.Model):
     map_link = models.URLField(
         _("lien vers un plan"), blank=True, help_text=_("Facultatif : la page de la cantine sur un site de cartes.")
     )
+    # Tax receipts (Cerfa 11580): none can be issued until these are set (``receipts_missing``).
+    legal_name = models.CharField(
+        _("nom de l'association"),
+        max_length=200,
+        blank=True,
+        help_text=_("Tel qu'il est déclaré, s'il diffère du nom de la cantine."),
+    )
+    receipt_article = models.CharField(
+        _("les dons ouvrent droit à la réduction d'impôt de"),
+        max_length=8,
+        blank=True,
+        choices=[
+            ("200", _("l'article 200 du CGI (dons des particuliers)")),
+            ("238bis", _("l'article 238 bis du CGI (dons des entreprises)")),
+        ],
+        help_text=_("Laissez vide si l'association n'est pas d'intérêt général : aucun reçu ne sera émis."),
+    )
+    association_object = models.TextField(
+        _("objet de l'association"), blank=True, help_text=_("Comme dans les statuts.")
+    )
+    signatory_name = models.CharField(_("nom du signataire des reçus"), max_length=200, blank=True)
+    signatory_role = models.CharField(
+        _("qualité du signataire"), max_length=200, blank=True, help_text=_("Par exemple : trésorière.")
+    )
+    signature_image = models.BinaryField(_("signature"), blank=True, default=b"")
+    signature_image_type = models.CharField(max_length=20, blank=True, editable=False)
+    # The accountant's export.
+    partner_account = models.CharField(
+        _("compte des paiements des partenaires"),
+        max_length=10,
+        default="706",
+        help_text=_("Par exemple 706 (prestations) ou 7588 (autres produits)."),
+    )
+    volunteer_hourly_rate = models.DecimalField(
+        _("valeur d'une heure de bénévolat"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("999.99"))],
+        help_text=_("En euros, par exemple 11,88 (le SMIC horaire brut). 0 : pas de contributions en nature."),
+    )
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
@@ -272,6 +325,24 @@ class CantineSettings(models.Model):
         return f"tel:{digits}"
 
     @property
+    def association(self) -> str:
+        return (self.legal_name or "").strip() or self.name
+
+    @property
+    def receipts_missing(self) -> list[str]:
+        """What the settings lack before a tax receipt can be issued (empty: receipts are possible)."""
+        missing = []
+        if not self.receipt_article:
+            missing.append(_("l'article du CGI"))
+        if not (self.street.strip() and self.postcode.strip() and self.city.strip()):
+            missing.append(_("l'adresse de l'association"))
+        if not self.association_object.strip():
+            missing.append(_("l'objet de l'association"))
+        if not (self.signatory_name.strip() and self.signatory_role.strip()):
+            missing.append(_("le nom et la qualité du signataire"))
+        return missing
+
+    @property
     def has_map(self) -> bool:
         return bool(self.map_image_type)
 
@@ -297,7 +368,7 @@ def cantine_settings() -> CantineSettings:
     if kept is not None:
         row = kept[0]
     else:
-        row = CantineSettings.objects.defer("map_image").filter(pk=CantineSettings.PK).first()
+        row = CantineSettings.objects.defer("map_image", "signature_image").filter(pk=CantineSettings.PK).first()
         if counter is not None:
             _cantine_kept.put(counter, row)
     current = row or CantineSettings.defaults()

@@ -10,6 +10,8 @@ from django.apps import apps as global_apps
 COORDINATOR = "coordinator"
 VOLUNTEER = "volunteer"
 PARTNER = "partner"
+# The association's treasurer: gifts, tax receipts and the accountant's export, nothing of the door or the guests.
+TREASURER = "treasurer"
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     COORDINATOR: [
@@ -49,6 +51,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "members.view_membership",
         "members.change_cantinesettings",
         "meals.manage_outbox",
+        "meals.manage_receipts",
     ],
     VOLUNTEER: [
         "meals.view_shift",
@@ -56,6 +59,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     PARTNER: [
         "meals.book_for_partner",
+    ],
+    TREASURER: [
+        "meals.manage_receipts",
     ],
 }
 

@@ -262,11 +262,17 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
             raise MergeConflict(_("Les deux fiches ont une adhésion pour la même année."))
         if keep.user_id and drop.user_id:
             raise MergeConflict(_("Les deux fiches ont un compte : impossible de les fusionner ici."))
+        if drop.tax_receipts.exists():
+            # A receipt names its donor for good: the record it names stays.
+            raise MergeConflict(_("Cette fiche a des reçus fiscaux : gardez-la, et fusionnez l'autre dans celle-ci."))
 
         Booking.objects.filter(member=drop).update(member=keep)
+        drop.contributions.update(giver=keep)
         ShiftSignup.objects.filter(member=drop).update(member=keep)
         Message.objects.filter(member=drop).update(member=keep)
         Membership.objects.filter(member=drop).update(member=keep)
+        if not keep.postal_address:
+            keep.street, keep.postcode, keep.city = drop.street, drop.postcode, drop.city
         for name in ("email", "phone"):
             if not getattr(keep, name):
                 setattr(keep, name, getattr(drop, name))
@@ -348,6 +354,7 @@ def member_export(*, member: Member) -> dict:
             "name": member.name,
             "email": member.email,
             "phone": member.phone,
+            "postal_address": member.postal_address,
             "notes": member.notes,
             "language": member.language,
             "partner": member.partner.name if member.partner_id else None,
@@ -465,8 +472,10 @@ def member_erase(*, member: Member, by=None, now: datetime | None = None) -> Mem
         member.email = ""
         member.phone = ""
         member.notes = ""
+        # The postal address too; a tax receipt already issued keeps its own copy (kept six years, LPF L102 B).
+        member.street = member.postcode = member.city = ""
         member.erased_at = now
-        member.save(update_fields=["name", "email", "phone", "notes", "erased_at"])
+        member.save(update_fields=["name", "email", "phone", "notes", "street", "postcode", "city", "erased_at"])
     return member
 
 

@@ -16,7 +16,7 @@ from members.services import cantine_settings_update
 @permission_required("members.change_cantinesettings", raise_exception=True)
 def cantine_settings_edit(request):
     # A fresh row, not the one every page shares: a form that does not validate still writes on its instance.
-    row = CantineSettings.objects.defer("map_image").filter(pk=CantineSettings.PK).first()
+    row = CantineSettings.objects.defer("map_image", "signature_image").filter(pk=CantineSettings.PK).first()
     instance = row or CantineSettings.defaults()
     form = CantineSettingsForm(request.POST or None, request.FILES or None, instance=instance)
     if request.method == "POST":

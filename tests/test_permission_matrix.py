@@ -169,6 +169,15 @@ MATRIX: dict[str, Row] = {
     "meals:report_volunteers": Row(none, COORDINATORS),
     "meals:report_guests": Row(none, COORDINATORS),
     "meals:report_csv": Row(lambda w: {"kind": "contributions"}, COORDINATORS),
+    # Gifts, tax receipts, accounts: money and donors for coordinators only -----
+    "meals:receipts": Row(none, COORDINATORS),
+    "meals:receipt_issue": Row(none, POST_ONLY, post=POST_COORDINATORS),
+    # No receipt in the world: the permission is checked before the receipt is looked up.
+    "meals:receipt_cancel": Row(lambda w: {"pk": 999999}, POST_ONLY, post="login login 403 403 404"),
+    "meals:receipt_pdf": Row(lambda w: {"pk": 999999}, "login login 403 403 404"),
+    "meals:receipts_csv": Row(none, COORDINATORS),
+    "meals:accounting": Row(none, COORDINATORS),
+    "meals:accounting_csv": Row(none, COORDINATORS),
     # Messages (the outbox) and the links in SMS -------------------------------
     "meals:outbox": Row(none, COORDINATORS),
     "meals:outbox_retry": Row(lambda w: {"pk": w.message.pk}, POST_ONLY, post=POST_COORDINATORS),

@@ -26,7 +26,7 @@ from meals.models import Booking, Contribution, Meal, TillClosing
 from meals.money import CENT, parse_amount
 from meals.services.errors import DoorError, MealCancelled
 from meals.services.locks import lock_booking, lock_meal
-from members.models import PaymentMethod
+from members.models import Member, PaymentMethod
 
 # The cash box may hold far more than one contribution's ceiling.
 CASH_COUNT_CEILING = Decimal("99999.99")
@@ -55,6 +55,10 @@ class AlreadyVoided(DoorError):
 
 class ReasonRequired(DoorError):
     pass
+
+
+class OnReceipt(DoorError):
+    """A gift on a live tax receipt: the receipt is cancelled first."""
 
 
 class NotAGuest(DoorError):
@@ -227,13 +231,29 @@ def contribution_record(
     method: str,
     by,
     booking: Booking | None = None,
+    kind: str = Contribution.Kind.MEAL,
+    giver: Member | None = None,
+    donation: Decimal | None = None,
     now: datetime | None = None,
     key: str = "",
 ) -> Contribution:
-    """Record one free-price contribution (0 is fine: nobody is turned away)."""
+    """Record one free-price contribution (0 is fine: nobody is turned away).
+
+    ``donation`` (« et 20 € en don ») adds a second row, a gift of the same
+    giver by the same method, in the same transaction and under the same key.
+    The giver is ``giver``, else the member of ``booking``. The row made for
+    ``amount`` is returned; the gift, if any, is its ``donation_row``.
+    """
     amount = _check_amount(amount, ceiling=Decimal(settings.CONTRIBUTION_CEILING))
     if method not in PaymentMethod.values:
         raise InvalidContribution(_("Choisissez un moyen de paiement de la liste."))
+    if kind not in Contribution.Kind.values:
+        raise InvalidContribution(_("Choisissez la nature de la somme dans la liste."))
+    if donation is not None:
+        donation = _check_amount(donation, ceiling=Decimal(settings.CONTRIBUTION_CEILING))
+    gives = kind == Contribution.Kind.DONATION or bool(donation)
+    if gives and method == PaymentMethod.VOUCHER:
+        raise InvalidContribution(_("Un titre-restaurant paie un repas : ce n'est pas un don."))
     with transaction.atomic():
         locked = lock_meal(meal)
         if (first := claim(key, "contribution", Contribution)) is not None:
@@ -243,19 +263,21 @@ def contribution_record(
         if open_closing(locked) is not None:
             raise TillClosed(_("La caisse de ce repas est close. Rouvrez-la (avec une raison) pour enregistrer."))
         if booking is not None:
-            current = Booking.objects.filter(pk=booking.pk).values("meal_id", "status").first()
+            current = Booking.objects.filter(pk=booking.pk).values("meal_id", "status", "member_id").first()
             if current is None or current["meal_id"] != locked.pk:
                 raise NotAGuest(_("Cette réservation n'est pas pour ce repas."))
             if current["status"] == Booking.Status.CANCELLED:
                 raise NotAGuest(_("Cette réservation est annulée."))
-        contribution = Contribution.objects.create(
-            meal=locked,
-            booking=booking,
-            amount=amount,
-            method=method,
-            recorded_at=now or timezone.now(),
-            recorded_by=by,
-        )
+            if giver is None and current["member_id"]:
+                giver = Member.objects.get(pk=current["member_id"])
+        now = now or timezone.now()
+        values = {"meal": locked, "booking": booking, "giver": giver, "method": method, "recorded_by": by}
+        contribution = Contribution.objects.create(kind=kind, amount=amount, recorded_at=now, **values)
+        contribution.donation_row = None
+        if donation:
+            contribution.donation_row = Contribution.objects.create(
+                kind=Contribution.Kind.DONATION, amount=donation, recorded_at=now, **values
+            )
         return keep(key, "contribution", contribution)
 
 
@@ -271,6 +293,8 @@ def contribution_void(
         locked = Contribution.objects.select_for_update().get(pk=contribution.pk)
         if locked.voided_at is not None:
             raise AlreadyVoided(_("Cette participation est déjà annulée."))
+        if locked.receipt_lines.filter(live=True).exists():
+            raise OnReceipt(_("Ce don figure sur un reçu fiscal : annulez d'abord le reçu (page « Dons et reçus »)."))
         if open_closing(meal) is not None:
             # A closing counted these rows: changing them would silently change its figures.
             raise TillClosed(_("La caisse de ce repas est close. Rouvrez-la (avec une raison) pour annuler."))
@@ -361,12 +385,29 @@ class Totals:
     cost_price: Decimal = Decimal("0.00")
     by_method: list[MethodTotal] = field(default_factory=list)
     cash: Decimal = Decimal("0.00")
+    # By kind of money: what pays the meals (guests' and partners' payments) is held against the cost price;
+    # gifts and membership fees are not the price of a meal.
+    by_kind: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def meal_total(self) -> Decimal:
+        return self.by_kind.get(Contribution.Kind.MEAL, Decimal("0.00")) + self.by_kind.get(
+            Contribution.Kind.PARTNER, Decimal("0.00")
+        )
+
+    @property
+    def donations(self) -> Decimal:
+        return self.by_kind.get(Contribution.Kind.DONATION, Decimal("0.00"))
+
+    @property
+    def memberships(self) -> Decimal:
+        return self.by_kind.get(Contribution.Kind.MEMBERSHIP, Decimal("0.00"))
 
     @property
     def average_per_cover(self) -> Decimal | None:
         if not self.covers:
             return None
-        return (self.total / self.covers).quantize(CENT, rounding=ROUND_HALF_UP)
+        return (self.meal_total / self.covers).quantize(CENT, rounding=ROUND_HALF_UP)
 
     @property
     def gap_per_cover(self) -> Decimal | None:
@@ -396,7 +437,11 @@ def door_totals(*, meal: Meal, contributions, covers: int) -> Totals:
         entry[0] += contribution.amount
         entry[1] += 1
         totals.total += contribution.amount
-        totals.contributors += 1
+        kind = getattr(contribution, "kind", Contribution.Kind.MEAL)
+        totals.by_kind[kind] = totals.by_kind.get(kind, Decimal("0.00")) + contribution.amount
+        # A gift comes with a meal's payment (or from someone who is not a guest): not one more contributor.
+        if kind != Contribution.Kind.DONATION:
+            totals.contributors += 1
     labels = dict(PaymentMethod.choices)
     totals.by_method = [
         MethodTotal(method=value, label=str(labels[value]), amount=sums[value][0], count=sums[value][1])

@@ -292,6 +292,9 @@ def record_contribution(request, pk: int):
             amount=form.cleaned_data["amount"],
             method=form.cleaned_data["method"],
             booking=form.cleaned_data["booking"],
+            kind=form.cleaned_data["kind"],
+            giver=form.cleaned_data["giver"],
+            donation=form.cleaned_data["donation"],
             by=request.user,
             key=form.cleaned_data["form_key"],
         )
@@ -304,6 +307,9 @@ def record_contribution(request, pk: int):
         text = _("Participation de %(name)s enregistrée : %(amount)s (%(method)s).") % values
     else:
         text = _("Participation enregistrée : %(amount)s (%(method)s).") % values
+    if getattr(contribution, "donation_row", None):
+        gift = format_euros(contribution.donation_row.amount, cents=True)
+        text = f"{text} {_('Don en plus : %(amount)s.') % {'amount': gift}}"
     messages.success(request, text)
     if request.session.get(LAST_METHOD) != contribution.method:
         request.session[LAST_METHOD] = contribution.method

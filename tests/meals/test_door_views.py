@@ -543,7 +543,7 @@ def test_desk_query_count_is_the_same_with_5_and_200_bookings(
     with django_assert_num_queries(len(baseline)):
         response = coordinator_client.get(desk(big))
     assert len(response.context["bookings"]) == 200
-    assert len(baseline) <= 10
+    assert len(baseline) <= 11  # 10, plus the list of known donors (issue 16)
 
 
 def test_day_sheet_query_count_is_the_same_with_5_and_200_bookings(coordinator_client, make_meal, coordinator):

@@ -205,6 +205,12 @@ class Command(BaseCommand):
                 "street": "8 rue des Lilas",
                 "postcode": "75019",
                 "city": "Paris",
+                # Tax receipts are possible in the demo (the donors still need a postal address on their record).
+                "legal_name": "Association La Cantine des Lilas",
+                "receipt_article": "200",
+                "association_object": "Cuisiner et partager des repas entre voisins, contre l'isolement.",
+                "signatory_name": "Martine Roux",
+                "signatory_role": "trésorière",
                 "phone": CantineSettings.defaults().phone or "01 23 45 67 89",
                 "email": "bonjour@cantine.test",
                 "opening_days": "Du mardi au samedi. On cuisine ensemble dès 9 h 30, "
@@ -378,6 +384,22 @@ class Command(BaseCommand):
                                     weights=[70, 20, 10],
                                 )[0],
                                 recorded_at=meal.starts_at + timedelta(minutes=rng.randint(0, 40)),
+                                recorded_by=coordinator,
+                            )
+                        )
+                # About one guest in ten with a record gives on top of the meal: a gift that can have a tax receipt.
+                gifts = random.Random(f"gifts-{meal.pk}")
+                for booking in meal.bookings.filter(checked_in_at__isnull=False, member__isnull=False):
+                    if gifts.random() < 0.1:
+                        contributions.append(
+                            Contribution(
+                                meal=meal,
+                                booking=booking,
+                                giver=booking.member,
+                                kind=Contribution.Kind.DONATION,
+                                amount=Decimal(gifts.choice(["20", "30", "50"])),
+                                method=PaymentMethod.CHEQUE,
+                                recorded_at=meal.starts_at + timedelta(minutes=45),
                                 recorded_by=coordinator,
                             )
                         )
