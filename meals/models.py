@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cantine import bounds
 from cantine.bounds import within_days, within_moments
+from meals.cache import WatchedQuerySet
 from members.models import Member, Partner, PaymentMethod, new_token
 
 # The 14 allergens that EU regulation 1169/2011 requires a menu to declare.
@@ -40,6 +41,8 @@ DIET_LABELS = [
 
 class MealSeries(models.Model):
     """Meals planned together (e.g. every Tuesday lunch until June)."""
+
+    objects = WatchedQuerySet.as_manager()
 
     title = models.CharField(_("titre"), max_length=200)
     # What the series was generated from (planning); each meal keeps its own copy.
@@ -72,7 +75,7 @@ class MealSeries(models.Model):
         return self.title
 
 
-class MealQuerySet(models.QuerySet):
+class MealQuerySet(WatchedQuerySet):
     def scheduled(self):
         return self.filter(status=Meal.Status.SCHEDULED)
 
@@ -201,6 +204,8 @@ class Meal(models.Model):
 
 
 class Booking(models.Model):
+    objects = WatchedQuerySet.as_manager()
+
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmée")
         WAITLISTED = "waitlisted", _("Liste d'attente")
@@ -287,6 +292,8 @@ class HasSlots:
 
 
 class Shift(HasSlots, models.Model):
+    objects = WatchedQuerySet.as_manager()
+
     class Role(models.TextChoices):
         COOKING = "cooking", _("Cuisine")
         TABLE = "table", _("Mise de table")
@@ -363,6 +370,8 @@ class ShiftTemplate(models.Model):
 
 
 class ShiftSignup(models.Model):
+    objects = WatchedQuerySet.as_manager()
+
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups")
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="signups")
     # Set when a guest offered to help while booking a seat.
@@ -462,6 +471,8 @@ class TillClosing(models.Model):
 
 class SeatBlock(models.Model):
     """Seats a partner association holds on a meal until ``release_at``."""
+
+    objects = WatchedQuerySet.as_manager()
 
     meal = models.ForeignKey(Meal, on_delete=models.CASCADE, related_name="seat_blocks")
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="seat_blocks")

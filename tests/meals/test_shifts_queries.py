@@ -3,12 +3,12 @@
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meals.board import board_cache
 from meals.models import Shift, ShiftSignup
 from members.models import Member
 from tests.conftest import PARIS, create_meal
@@ -41,7 +41,7 @@ def make_shifts(count: int, *, days: int, helpers_for=None) -> list[Shift]:
 
 
 def count_queries(client, url: str) -> int:
-    board_cache.clear()
+    cache.clear()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -65,7 +65,7 @@ def test_shift_pages_issue_the_same_queries_for_10_and_200_shifts(
     few = count_queries(client, url)
     make_shifts(190, days=days, helpers_for=coordinator.member if mine else None)
     assert Shift.objects.count() == 200
-    board_cache.clear()
+    cache.clear()
     with django_assert_num_queries(few):
         response = client.get(url)
     assert response.status_code == 200

@@ -7,7 +7,7 @@ from django.utils import timezone
 from meals.models import Shift, ShiftSignup, ShiftTemplate
 from meals.services.shifts import shift_claim
 from members.models import Member
-from tests.conftest import make_user
+from tests.conftest import admin_edit, make_user
 
 
 def cooking(meal) -> Shift:
@@ -381,8 +381,8 @@ def test_board_is_never_stale_after_an_edit_made_elsewhere(client, volunteer, me
     shift_claim(shift=cooking(meal), member=guest)
     client.force_login(volunteer)
     assert "1 / 10" in client.get(reverse("meals:shifts")).content.decode()
-    Shift.objects.filter(pk=cooking(meal).pk).update(slots=12)
-    Member.objects.filter(pk=guest.pk).update(name="Josette Martin")
+    admin_edit(cooking(meal), slots=12)
+    admin_edit(guest, name="Josette Martin")
     html = client.get(reverse("meals:shifts")).content.decode()
     assert "1 / 12" in html
     assert "Josette" in html and "Jeanne" not in html
