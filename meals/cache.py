@@ -98,6 +98,21 @@ WATCHED = {
     "members.CantineSettings": ("cantine",),
 }
 KINDS = ("meals", "board", "cantine")
+# (model, kind) -> the only fields whose change that kind shows (else every write counts): a booking
+# changes the meal's seat counter, which the shift board does not show.
+SHOWN = {
+    ("meals.Meal", "board"): {"title", "starts_at", "status"},
+    ("members.Member", "board"): {"name", "user", "user_id"},
+}
+
+
+def _kinds(label: str, fields=None) -> tuple[str, ...]:
+    """The kinds a write to ``fields`` of the model ``label`` changes (``fields`` None: any field)."""
+    return tuple(
+        kind
+        for kind in WATCHED[label]
+        if fields is None or (label, kind) not in SHOWN or SHOWN[(label, kind)] & set(fields)
+    )
 
 # Entries outlive no day: the cache is tidied even where nothing evicts (Redis without a memory limit).
 LONGEST = timedelta(days=1)
@@ -117,27 +132,28 @@ def generation(kind: str) -> str | None:
 def bump(*kinds: str) -> None:
     """Forget these kinds' generations when the current transaction commits (at once outside one)."""
     keys = [_generation_key(kind) for kind in kinds]
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    if keys:
+        transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def _bump_for(sender, **kwargs) -> None:
-    bump(*WATCHED[sender._meta.label])
+def _bump_for(sender, update_fields=None, **kwargs) -> None:
+    bump(*_kinds(sender._meta.label, update_fields))
 
 
 class WatchedQuerySet(models.QuerySet):
     """The manager of every model in ``WATCHED``: its bulk writes, which send no signal, bump too."""
 
     def update(self, **kwargs) -> int:
-        bump(*WATCHED[self.model._meta.label])
+        bump(*_kinds(self.model._meta.label, kwargs))
         return super().update(**kwargs)
 
     def bulk_create(self, *args, **kwargs):
         bump(*WATCHED[self.model._meta.label])
         return super().bulk_create(*args, **kwargs)
 
-    def bulk_update(self, *args, **kwargs):
-        bump(*WATCHED[self.model._meta.label])
-        return super().bulk_update(*args, **kwargs)
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        bump(*_kinds(self.model._meta.label, fields))
+        return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 def connect_signals() -> None:

@@ -140,4 +140,4 @@ def test_the_test_settings_are_production_s_but_for_what_tests_settings_py_chang
         dumps[module] = json.loads(result.stdout.strip().splitlines()[-1])
     production, tests = dumps["cantine.settings"], dumps["tests.settings"]
     differing = {name for name in production.keys() | tests.keys() if production.get(name) != tests.get(name)}
-    assert differing == {"PASSWORD_HASHERS", "STORAGES", "WHITENOISE_USE_FINDERS", "SETTINGS_MODULE"}
+    assert differing == {"PASSWORD_HASHERS", "STORAGES", "WHITENOISE_USE_FINDERS", "SMS_BACKEND", "SETTINGS_MODULE"}

@@ -157,8 +157,11 @@ def test_a_kept_board_holds_no_csrf_token_and_each_browser_claims_with_its_own(v
     assert tokens[0] != tokens[1]
     for browser, token, shift in zip(browsers, tokens, shifts, strict=True):
         claim = reverse("meals:claim_shift", args=[shift.pk])
-        assert f'form="shift-actions" formaction="{claim}"' in pages[1]
-        assert browser.post(claim, {"csrfmiddlewaretoken": token}).status_code == 302
+        button = re.search(rf'form="shift-actions" name="form_key" value="([^"]+)" formaction="{claim}"', pages[1])
+        # Each button of each response carries its own one-time key, never the kept placeholder.
+        assert button is not None and "\x00" not in button.group(1)
+        assert button.group(1) not in pages[0]
+        assert browser.post(claim, {"csrfmiddlewaretoken": token, "form_key": button.group(1)}).status_code == 302
     assert ShiftSignup.objects.filter(member=volunteer.member).count() == 2
 
 
