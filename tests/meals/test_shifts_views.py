@@ -210,7 +210,12 @@ def test_board_rows_are_places_to_come_back_to_and_its_claims_ask_to_be_warned(c
     html = client.get(reverse("meals:shifts")).content.decode()
     for shift in meal.shifts.all():
         assert f'id="shift-{shift.pk}"' in html
-    assert html.count('name="warn" value="1"') == meal.shifts.count()
+    # Every claim button submits the page's one form, which asks to be warned.
+    actions = html[html.index('<form id="shift-actions"') :]
+    assert html.count('name="warn" value="1"') == 1 == actions[: actions.index("</form>")].count('name="warn"')
+    for shift in meal.shifts.all():
+        claim = reverse("meals:claim_shift", args=[shift.pk])
+        assert f'form="shift-actions" name="form_key"' in html and f'formaction="{claim}"' in html
 
 
 def test_claim_and_release_return_to_the_same_shift_on_the_board(client, volunteer, make_meal):
