@@ -114,6 +114,7 @@ def _kinds(label: str, fields=None) -> tuple[str, ...]:
         if fields is None or (label, kind) not in SHOWN or SHOWN[(label, kind)] & set(fields)
     )
 
+
 # Entries outlive no day: the cache is tidied even where nothing evicts (Redis without a memory limit).
 LONGEST = timedelta(days=1)
 

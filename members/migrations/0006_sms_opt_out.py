@@ -35,17 +35,16 @@ def restore_sqlite_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meals', '0009_bounded_values'),
-        ('members', '0005_cantine_settings'),
+        ("meals", "0009_bounded_values"),
+        ("members", "0005_cantine_settings"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='member',
-            name='sms_opt_out',
-            field=models.BooleanField(default=False, verbose_name='ne veut plus de SMS'),
+            model_name="member",
+            name="sms_opt_out",
+            field=models.BooleanField(default=False, verbose_name="ne veut plus de SMS"),
         ),
         migrations.RunPython(restore_sqlite_triggers, migrations.RunPython.noop),
     ]

@@ -215,7 +215,7 @@ def test_board_rows_are_places_to_come_back_to_and_its_claims_ask_to_be_warned(c
     assert html.count('name="warn" value="1"') == 1 == actions[: actions.index("</form>")].count('name="warn"')
     for shift in meal.shifts.all():
         claim = reverse("meals:claim_shift", args=[shift.pk])
-        assert f'form="shift-actions" name="form_key"' in html and f'formaction="{claim}"' in html
+        assert 'form="shift-actions" name="form_key"' in html and f'formaction="{claim}"' in html
 
 
 def test_claim_and_release_return_to_the_same_shift_on_the_board(client, volunteer, make_meal):
