@@ -42,8 +42,6 @@ DIET_LABELS = [
 class MealSeries(models.Model):
     """Meals planned together (e.g. every Tuesday lunch until June)."""
 
-    objects = WatchedQuerySet.as_manager()
-
     title = models.CharField(_("titre"), max_length=200)
     # What the series was generated from (planning); each meal keeps its own copy.
     weekdays = models.JSONField(_("jours de la semaine"), default=list, blank=True)
@@ -55,6 +53,8 @@ class MealSeries(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("série de repas")
@@ -204,8 +204,6 @@ class Meal(models.Model):
 
 
 class Booking(models.Model):
-    objects = WatchedQuerySet.as_manager()
-
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmée")
         WAITLISTED = "waitlisted", _("Liste d'attente")
@@ -243,6 +241,8 @@ class Booking(models.Model):
     sms_code = models.CharField(max_length=10, unique=True, null=True, blank=True, editable=False)
     # Promoted on the day, with a phone only: the door desk lists them « à appeler » until ticked off.
     call_needed = models.BooleanField(_("à appeler"), default=False)
+
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -292,8 +292,6 @@ class HasSlots:
 
 
 class Shift(HasSlots, models.Model):
-    objects = WatchedQuerySet.as_manager()
-
     class Role(models.TextChoices):
         COOKING = "cooking", _("Cuisine")
         TABLE = "table", _("Mise de table")
@@ -308,6 +306,8 @@ class Shift(HasSlots, models.Model):
     # Filled slots; written only by meals.services under a row lock.
     taken = models.PositiveSmallIntegerField(default=0, editable=False)
     description = models.CharField(_("description"), max_length=300, blank=True)
+
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "role"]
@@ -370,8 +370,6 @@ class ShiftTemplate(models.Model):
 
 
 class ShiftSignup(models.Model):
-    objects = WatchedQuerySet.as_manager()
-
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups")
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="signups")
     # Set when a guest offered to help while booking a seat.
@@ -381,6 +379,8 @@ class ShiftSignup(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -472,12 +472,12 @@ class TillClosing(models.Model):
 class SeatBlock(models.Model):
     """Seats a partner association holds on a meal until ``release_at``."""
 
-    objects = WatchedQuerySet.as_manager()
-
     meal = models.ForeignKey(Meal, on_delete=models.CASCADE, related_name="seat_blocks")
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="seat_blocks")
     seats = models.PositiveSmallIntegerField(_("places réservées"))
     release_at = models.DateTimeField(_("libérées pour le public le"))
+
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("places réservées à un partenaire")

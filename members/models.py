@@ -33,8 +33,6 @@ def new_token() -> str:
 class Partner(models.Model):
     """A partner association that sends people who would otherwise stay home."""
 
-    objects = WatchedQuerySet.as_manager()
-
     name = models.CharField(_("nom"), max_length=200, unique=True)
     contact_name = models.CharField(_("personne à contacter"), max_length=200, blank=True)
     contact_email = models.EmailField(_("e-mail"), blank=True)
@@ -44,6 +42,8 @@ class Partner(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="partners", verbose_name=_("référents")
     )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -168,8 +168,6 @@ class CantineSettings(models.Model):
     like the emails (templates/includes/email_footer.txt).
     """
 
-    objects = WatchedQuerySet.as_manager()
-
     PK = 1
     DEFAULT_NAME = "La Cantine"
 
@@ -226,6 +224,8 @@ class CantineSettings(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
+
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("réglages de la cantine")
