@@ -50,14 +50,16 @@ Redis. The page around the fragment (menu, messages, forms' CSRF tokens) is
 rendered for each request; a form inside a fragment gets its token through
 the HTML ``form`` attribute of an element in that page.
 
-**Public pages** (``public_page()``): ``/`` and each meal's page. For an
-anonymous visitor with no message waiting and no query string, the whole page
-is kept as well, and each response puts the visitor's CSRF token in: the one
-extra piece, for speed; its docstring says why. Such a visitor's page also
-gets an ETag made of its generations and clock instant, the language, the
-path and the visitor's CSRF cookie, with ``Cache-Control: private, no-cache``
-and ``Vary: Cookie, Accept-Language``: a phone revalidates, and gets a 304
-with no body until one of these changes.
+**Kept pages** (``kept_page()``): ``/``, each meal's page and the shift
+board. When no message waits for the viewer and the query string holds only
+what the page says it reads, the whole page is kept as well, per kind of
+viewer (anonymous, or the set of permissions the menu is drawn from), and
+each response puts the viewer's CSRF token in: the one extra piece, for
+speed; its docstring says why. An anonymous visitor's page also gets an ETag
+made of its generations and clock instant, the language, the path and the
+visitor's CSRF cookie, with ``Cache-Control: private, no-cache`` and
+``Vary: Cookie, Accept-Language``: a phone revalidates, and gets a 304 with
+no body until one of these changes.
 
 Kept values are compressed (zlib): the database cache stores base64 text.
 """
@@ -305,7 +307,7 @@ def _tag(key: str, generations: tuple, valid_until: datetime | None) -> str:
 CSRF_MARK = "\x00csrf-token\x00"
 
 
-def public_page(
+def kept_page(
     request,
     template: str,
     *,
@@ -314,23 +316,33 @@ def public_page(
     build: Callable[[], tuple[dict, datetime | None]],
     now: datetime,
     vary: tuple = (),
+    query: tuple[str, ...] = (),
+    context: dict | None = None,
 ) -> HttpResponse:
-    """A page anyone may see: ``parts`` kept as by ``kept()``, inside ``template`` (which gets them by name).
+    """A page of ``parts`` kept as by ``kept()``, inside ``template`` (which gets them by name, and
+    ``context``: small values that ``vary`` must cover).
 
     The page around them (menu, messages, the forms' CSRF tokens) is rendered for each request,
-    except in one case, the one extra piece here: for an anonymous visitor with no message
-    waiting and no query string, the whole page is kept too, under the same generations and the
-    ``cantine`` one, and
-    each response puts its own CSRF token in (``CSRF_MARK``). Rendering ``base.html`` for each
-    request cost 0.5 ms, which took ``/`` and the meal page from 0.5 to 0.3 of the bare view's
-    throughput (docs/benchmark.md); such a page shows nothing of the visitor but the token, and
-    its path, which is in its key. The ETag (``Cache-Control: private, no-cache``) lets a phone
-    revalidate either kind of page.
+    except in one case, the one extra piece here: with no message waiting and no query string
+    but the parameters named in ``query`` (which ``vary`` must cover), the whole page is kept
+    too, under the same generations and the ``cantine`` one, per kind of viewer, and each
+    response puts its own CSRF token in (``CSRF_MARK``). Rendering ``base.html`` for each request
+    took most of the CPU time of a kept page: a third of ``/`` and the meal page, 40 % of the
+    shift board, which fell from 568 to 83 req/s without it (docs/benchmark.md). The page
+    around the fragments shows nothing of the viewer but that token, whether they are logged
+    in, the menu their permissions open (both in the key) and the path (in the key). The ETag
+    (``Cache-Control: private, no-cache``) lets a phone revalidate an anonymous visitor's page.
     """
-    anonymous = not request.user.is_authenticated and not len(messages.get_messages(request))
-    whole = anonymous and request.method in ("GET", "HEAD") and not request.META.get("QUERY_STRING")
+    user = request.user
+    anonymous = not user.is_authenticated
+    quiet = not len(messages.get_messages(request))
+    whole = quiet and request.method in ("GET", "HEAD") and set(request.GET) <= set(query)
+    # The menu is drawn from the permissions (members.context_processors.roles); the decorators read them already.
+    permissions = sorted(user.get_all_permissions()) if not anonymous else None
+    viewer = hashlib.blake2b(repr(permissions).encode(), digest_size=12).hexdigest()
+    anonymous = anonymous and quiet
     key = _key(parts.values(), vary)
-    page_key = _key([template], (*vary, request.path)) if whole else None
+    page_key = _key([template], (*vary, request.path, viewer)) if whole else None
     generation_keys = [_generation_key(kind) for kind in kinds]
     # The page around the fragments shows the cantine's settings (header, footer, address).
     cantine_key = _generation_key("cantine")
@@ -348,14 +360,14 @@ def public_page(
             page_generations = (*fragments.generations, cantine_generation)
             tag = _tag(tag, page_generations, fragments.valid_until)
         if whole and tag is not None and cantine_generation is not None:
-            html = render_to_string(template, {**fragments.parts, "csrf_token": CSRF_MARK}, request=request)
+            html = render_to_string(template, {**(context or {}), **fragments.parts, "csrf_token": CSRF_MARK}, request)
             _keep(page_key, page_generations, fragments.valid_until, {"page": html}, now)
     etag = _etag(request, tag) if anonymous else None
     response = get_conditional_response(request, etag=etag) if etag else None
     if response is None and html is not None:
         response = HttpResponse(html.replace(CSRF_MARK, get_token(request)))
     elif response is None:
-        response = render(request, template, fragments.parts)
+        response = render(request, template, {**(context or {}), **fragments.parts})
     if etag:
         response.headers["ETag"] = etag
         patch_cache_control(response, private=True, no_cache=True)

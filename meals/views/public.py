@@ -77,7 +77,7 @@ def upcoming(request):
             decorate_meal(meal, now=now)
         return {"meals": meals}, _changes_at(meals, now=now, entering=True)
 
-    return cache.public_page(
+    return cache.kept_page(
         request,
         "meals/upcoming.html",
         parts={"cards": "meals/includes/meal_cards.html"},
@@ -126,7 +126,7 @@ def meal_detail(request, pk: int):
         decorate_meal(meal, now=now)
         return _meal_body_context(meal, can_book_on_behalf=can_book_on_behalf), _changes_at([meal], now=now)
 
-    return cache.public_page(
+    return cache.kept_page(
         request,
         "meals/meal.html",
         parts=MEAL_PAGE,

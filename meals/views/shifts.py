@@ -85,17 +85,16 @@ def board(request):
         rows, valid_until = board_meals(now=now, user_id=request.user.pk, needing_only=needing_only)
         return {"board": rows, "too_late": too_late_message()}, valid_until
 
-    kept = cache.kept(
-        {"board": "meals/shifts/includes/board.html"},
+    return cache.kept_page(
+        request,
+        "meals/shifts/board.html",
+        parts={"board_html": "meals/shifts/includes/board.html"},
         kinds=("board",),
         build=build,
         now=now,
         vary=(request.user.pk, needing_only),
-    )
-    return render(
-        request,
-        "meals/shifts/board.html",
-        {"board_html": kept["board"], "needing_only": needing_only, "days": BOARD_DAYS},
+        query=("besoin",),
+        context={"needing_only": needing_only, "days": BOARD_DAYS},
     )
 
 

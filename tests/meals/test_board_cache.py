@@ -130,6 +130,47 @@ def test_each_volunteer_sees_their_own_shifts_on_a_cached_board(client, meal, vo
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("page", ["board", "meal"])
+def test_a_kept_page_draws_each_viewer_s_menu_from_their_own_permissions(client, meal, volunteer, coordinator, page):
+    url = BOARD if page == "board" else reverse("meals:meal", args=[meal.pk])
+    door = reverse("meals:door_today")
+    # Each viewer's page is kept apart: the coordinator's menu leads to the door desk, a volunteer's does not.
+    for user, sees_door in ((volunteer, False), (coordinator, True), (volunteer, False)):
+        client.force_login(user)
+        assert (f'href="{door}"' in client.get(url).content.decode()) is sees_door
+
+
+@pytest.mark.django_db
+def test_the_kept_meal_page_draws_the_menu_of_a_viewer_without_any_role(client, meal, volunteer, outsider):
+    url, board = reverse("meals:meal", args=[meal.pk]), f'href="{BOARD}"'
+    client.force_login(volunteer)
+    assert board in client.get(url).content.decode()
+    client.force_login(outsider)
+    assert board not in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_message_waiting_is_shown_on_the_kept_board_once(client, meal, volunteer):
+    shift = meal.shifts.get(role=Shift.Role.DISHES)
+    client.force_login(volunteer)
+    client.get(BOARD)
+    client.get(BOARD + "?besoin=1")
+    answer = client.post(reverse("meals:claim_shift", args=[shift.pk]), follow=True)
+    assert "C&#x27;est noté" in answer.content.decode() or "C'est noté" in answer.content.decode()
+    assert "Vous êtes inscrit·e." in answer.content.decode()
+    again = client.get(BOARD).content.decode()
+    assert "C'est noté" not in again and "C&#x27;est noté" not in again
+    assert "Vous êtes inscrit·e." in again
+
+
+@pytest.mark.django_db
+def test_the_kept_board_page_holds_nothing_of_an_unknown_query_string(client, meal, volunteer):
+    client.force_login(volunteer)
+    client.get(BOARD + "?besoin=1&trace=secret-value")
+    assert "secret-value" not in client.get(BOARD + "?besoin=1").content.decode()
+
+
+@pytest.mark.django_db
 def test_a_volunteer_who_loses_the_role_loses_the_cached_board(client, volunteer, meal):
     client.force_login(volunteer)
     assert client.get(BOARD).status_code == 200
