@@ -222,3 +222,19 @@ def test_a_kept_page_is_one_query_and_a_304_too(meal, django_assert_num_queries)
         assert phone.get(UPCOMING, HTTP_IF_NONE_MATCH=etag).status_code == 304
     assert len(queries) == 1
     assert ShiftSignup.objects.count() == 0
+
+
+# The clock ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["upcoming", "meal"])
+def test_a_kept_page_says_tomorrow_from_local_midnight(client, make_meal, clock, page):
+    from datetime import datetime
+
+    real_now, move = clock
+    meal = make_meal(day=timezone.localdate() + timedelta(days=2))
+    url = UPCOMING if page == "upcoming" else reverse("meals:meal", args=[meal.pk])
+    assert "Demain" not in client.get(url).content.decode()
+    midnight = timezone.make_aware(datetime.combine(timezone.localdate(real_now) + timedelta(days=1), time.min))
+    move(midnight - real_now + timedelta(minutes=1))
+    assert "Demain" in client.get(url).content.decode()
