@@ -33,8 +33,9 @@ each row). So every write through Django's ORM counts, from a service, a
 form, the admin or the shell, and the tests in ``tests/meals/test_cache*.py``
 prove each path of the app. That is why there are no database triggers any
 more. A write that bypasses the ORM (SQL typed in psql, a restore) must be
-followed by ``python manage.py shell -c "from meals.cache import bump, KINDS; bump(*KINDS)"``
-(or a restart of Redis, or ``createcachetable`` after emptying the table).
+followed by ``python manage.py shell -c "from meals.cache import KINDS, bump; bump(*KINDS)"``.
+``SHOWN`` narrows a few kinds to the fields they show: a booking changes its
+meal's seat counter, which leaves the shift board alone.
 
 **Kept fragments.** ``kept()`` renders templates **without the request**
 (so no CSRF token, query string or user can get into them) and keeps the
@@ -48,7 +49,9 @@ both still hold. The generations and the entry are read in one
 ``cache.get_many()``: one query on the database cache, one round trip to
 Redis. The page around the fragment (menu, messages, forms' CSRF tokens) is
 rendered for each request; a form inside a fragment gets its token through
-the HTML ``form`` attribute of an element in that page.
+the HTML ``form`` attribute of an element in that page. Kept HTML never holds
+a one-time form key either: forms render its placeholder
+(``meals/idempotency.py``) and ``FormKeyMiddleware`` fills each response's.
 
 **Kept pages** (``kept_page()``): ``/``, each meal's page and the shift
 board. When no message waits for the viewer and the query string holds only
