@@ -47,12 +47,11 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-TESTING = "pytest" in sys.modules or env_bool("CANTINE_TESTING", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if DEBUG or TESTING:
-        # Only for the quick start and the test suite: never used in production.
+    if DEBUG:
+        # Only for the quick start: never used in production.
         SECRET_KEY = "insecure-development-key-do-not-use-in-production"
     else:
         raise ImproperlyConfigured(
@@ -60,7 +59,7 @@ if not SECRET_KEY:
             "(a long random string) or run with DEBUG=1 for development."
         )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG or TESTING else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -85,7 +84,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "cantine.changes.ChangeCountersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "cantine.errors.DatabaseUnavailableMiddleware",
@@ -155,7 +153,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: shared across worker processes (rate limits must hold for all workers).
+# Cache: shared by every worker and host (meals/cache.py says what is kept in it, and sessions).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -164,18 +162,12 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "cantine_cache",
+            # Kept pages per language and viewer, and sessions: room for a busy cantine's.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
-# Rendered HTML fragments, per process, keyed on a digest of the rows they show
-# (content-addressed: a write changes the key, so they are never stale).
-CACHES["fragments"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "cantine-fragments",
-    "TIMEOUT": 3600,
-    "OPTIONS": {"MAX_ENTRIES": 300},
-}
 
-SESSION_ENGINE = "members.sessions"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Authentication ---------------------------------------------------------
 
@@ -215,10 +207,6 @@ ACCOUNT_EMAIL_RATE_LIMIT = env_str("ACCOUNT_EMAIL_RATE_LIMIT", "3/h")
 # A coordinator approves each new volunteer before their first shift.
 VOLUNTEERS_NEED_APPROVAL = env_bool("VOLUNTEERS_NEED_APPROVAL", False)
 
-if TESTING:
-    # Hashing is deliberately slow; the tests create many users.
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 # Internationalisation ---------------------------------------------------
 # French is the source language of every string; English comes from locale/en.
 
@@ -242,12 +230,12 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or TESTING
+            if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = DEBUG
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -289,8 +277,8 @@ OUTBOX_MAX_RETRY_SECONDS = env_int("OUTBOX_MAX_RETRY_SECONDS", 3600)
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120)
 # Sent messages are forgotten after this many days (their text is dropped at once).
 OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 30)
-# Like EMAIL_BACKEND: console by default (the worker prints each SMS); the tests keep them in meals.sms.outbox.
-SMS_BACKEND = env_str("SMS_BACKEND", "meals.sms.LocmemBackend" if TESTING else "meals.sms.ConsoleBackend")
+# Like EMAIL_BACKEND: console by default (the worker prints each SMS); tests/settings.py keeps them in meals.sms.outbox.
+SMS_BACKEND = env_str("SMS_BACKEND", "meals.sms.ConsoleBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "sms-outbox"))
 # Brevo transactional SMS (meals.sms.BrevoBackend): the key, the sender shown (3 to 11 letters or digits).
 BREVO_API_KEY = env_str("BREVO_API_KEY")
@@ -302,7 +290,7 @@ SMS_INBOUND_TOKEN = env_str("SMS_INBOUND_TOKEN")
 
 # Security ---------------------------------------------------------------
 
-HTTPS = env_bool("HTTPS", not (DEBUG or TESTING))
+HTTPS = env_bool("HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS

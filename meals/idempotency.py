@@ -29,6 +29,8 @@ A form posted without a key (old pages, scripts, the URL contract) works as
 before; old keys are forgotten after ``KEPT_FOR`` (``send_reminders``, daily).
 """
 
+import base64
+import os
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -116,9 +118,12 @@ def fill_keys(content: bytes) -> bytes:
     parts = content.split(_PLACEHOLDER_BYTES)
     if len(parts) == 1:
         return content
+    # One read of the system's randomness for all of them (the shift board has one key per button):
+    # each key is 16 random bytes, as new_key() makes them.
+    randomness = os.urandom(16 * (len(parts) - 1))
     filled = [parts[0]]
-    for part in parts[1:]:
-        filled += [new_key().encode(), part]
+    for index, part in enumerate(parts[1:]):
+        filled += [base64.urlsafe_b64encode(randomness[16 * index : 16 * index + 16]).rstrip(b"="), part]
     return b"".join(filled)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cantine import bounds
 from cantine.bounds import within_days, within_moments
+from meals.cache import WatchedQuerySet
 from members.models import Member, Partner, PaymentMethod, new_token
 
 # The 14 allergens that EU regulation 1169/2011 requires a menu to declare.
@@ -53,6 +54,8 @@ class MealSeries(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = WatchedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("série de repas")
         verbose_name_plural = _("séries de repas")
@@ -72,7 +75,7 @@ class MealSeries(models.Model):
         return self.title
 
 
-class MealQuerySet(models.QuerySet):
+class MealQuerySet(WatchedQuerySet):
     def scheduled(self):
         return self.filter(status=Meal.Status.SCHEDULED)
 
@@ -245,6 +248,8 @@ class Booking(models.Model):
     # Promoted on the day, with a phone only: the door desk lists them « à appeler » until ticked off.
     call_needed = models.BooleanField(_("à appeler"), default=False)
 
+    objects = WatchedQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name = _("réservation")
@@ -307,6 +312,8 @@ class Shift(HasSlots, models.Model):
     # Filled slots; written only by meals.services under a row lock.
     taken = models.PositiveSmallIntegerField(default=0, editable=False)
     description = models.CharField(_("description"), max_length=300, blank=True)
+
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "role"]
@@ -382,6 +389,8 @@ class ShiftSignup(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -501,6 +510,8 @@ class SeatBlock(models.Model):
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="seat_blocks")
     seats = models.PositiveSmallIntegerField(_("places réservées"))
     release_at = models.DateTimeField(_("libérées pour le public le"))
+
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("places réservées à un partenaire")

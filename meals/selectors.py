@@ -4,7 +4,7 @@ Each function reads what one page shows in a fixed number of queries, whatever
 the number of rows (the query-count tests hold them to it), and returns plain
 objects the templates read. Nothing here writes: the writes are the services'.
 
-- ``upcoming_rows``: the next meals' cards (``/``), as plain values;
+- ``upcoming_meals``: the next meals' cards (``/``);
 - ``meal_for_page``: one meal, with its held seats and the shifts a guest may help with;
 - ``board_meals``: the volunteers' shift board;
 - ``meals_today``: today's meals at a glance, for the coordinator's home;
@@ -40,26 +40,10 @@ UPCOMING_DAYS = 14  # Meal.objects.upcoming()'s default
 
 # The next meals and one meal -----------------------------------------------------------
 
-# What a meal card shows; the other columns are not read.
-CARD_FIELDS = [
-    field.attname
-    for field in Meal._meta.concrete_fields
-    if field.attname not in {"series_id", "cancelled_at", "cancel_reason", "created_at"}
-]
 
-
-def upcoming_rows(*, now: datetime, days: int = UPCOMING_DAYS) -> tuple[list[dict], dict[int, list[tuple]]]:
-    """The next ``days`` days' meals (``CARD_FIELDS`` and ``held_seats``), and per meal the
-    (pk, role, slots, taken) of the shifts a guest may help with: two queries of plain values."""
-    rows = list(Meal.objects.upcoming(now=now, days=days).order_by("starts_at").values(*CARD_FIELDS, "held_seats"))
-    shifts: dict[int, list[tuple]] = {row["id"]: [] for row in rows}
-    for meal_id, *shift in (
-        Shift.objects.filter(meal_id__in=list(shifts), role__in=HELP_ROLES)
-        .order_by("starts_at")
-        .values_list("meal_id", "pk", "role", "slots", "taken")
-    ):
-        shifts[meal_id].append(tuple(shift))
-    return rows, shifts
+def upcoming_meals(*, now: datetime, days: int = UPCOMING_DAYS) -> list[Meal]:
+    """The next ``days`` days' meals with their held seats and the shifts a guest may help with (two queries)."""
+    return list(Meal.objects.upcoming(now=now, days=days).prefetch_related(helping_shifts()).order_by("starts_at"))
 
 
 def helping_shifts() -> Prefetch:
@@ -69,9 +53,9 @@ def helping_shifts() -> Prefetch:
     )
 
 
-def meal_for_page(pk: int) -> Meal:
+def meal_for_page(pk: int, *, now: datetime | None = None) -> Meal:
     """One meal with its held seats and helping shifts (two queries), or 404."""
-    return get_object_or_404(Meal.objects.with_held_seats().prefetch_related(helping_shifts()), pk=pk)
+    return get_object_or_404(Meal.objects.with_held_seats(now=now).prefetch_related(helping_shifts()), pk=pk)
 
 
 # The shift board -------------------------------------------------------------------------

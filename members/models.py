@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cantine import bounds
-from cantine.changes import KeyedCache, change_counters
+from meals.cache import WatchedQuerySet
 
 
 class PaymentMethod(models.TextChoices):
@@ -43,6 +43,8 @@ class Partner(models.Model):
     )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 
+    objects = WatchedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("association partenaire")
@@ -52,7 +54,7 @@ class Partner(models.Model):
         return self.name
 
 
-class MemberQuerySet(models.QuerySet):
+class MemberQuerySet(WatchedQuerySet):
     def active(self):
         return self.filter(erased_at__isnull=True)
 
@@ -170,10 +172,9 @@ class Membership(models.Model):
 class CantineSettings(models.Model):
     """The cantine's name, address and welcome, as a coordinator writes them: one row.
 
-    Read on every page through ``cantine_settings()``, kept in each process
-    under the ``cantine`` change counter (a trigger bumps it on every write of
-    this table, and the ``meals`` and ``board`` counters with it, so the pages
-    kept whole show the new footer too).
+    Read on every page through ``cantine_settings()``, kept in Django's cache
+    under the ``cantine`` generation (meals/cache.py), which a save of this row
+    changes once it commits; the public pages kept whole are kept under it too.
 
     SMS do not exist yet: when they do, sign each with ``name`` and ``phone``
     like the emails (templates/includes/email_footer.txt).
@@ -277,6 +278,8 @@ class CantineSettings(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
 
+    objects = WatchedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("réglages de la cantine")
         verbose_name_plural = _("réglages de la cantine")
@@ -352,27 +355,22 @@ class CantineSettings(models.Model):
         return str(int(self.updated_at.timestamp())) if self.updated_at else "0"
 
 
-# One entry per value of the ``cantine`` counter; the last one read, for pages that must never fail.
-_cantine_kept = KeyedCache(size=4)
-_cantine_last_read = KeyedCache(size=1)
+# The last settings this process read, for pages that must never fail (cantine_settings_safe()).
+_last_read: list[CantineSettings] = []
 
 
 def cantine_settings() -> CantineSettings:
-    """The cantine's settings (or their defaults): no query while the ``cantine`` counter is unchanged.
+    """The cantine's settings (or their defaults), kept under the ``cantine`` generation (meals/cache.py).
 
     The plan's bytes are not read here (``members:cantine_map`` serves them).
-    Do not change the object returned: it is shared by every request of this process.
     """
-    counter = change_counters().get("cantine")
-    kept = _cantine_kept.get(counter) if counter is not None else None
-    if kept is not None:
-        row = kept[0]
-    else:
-        row = CantineSettings.objects.defer("map_image", "signature_image").filter(pk=CantineSettings.PK).first()
-        if counter is not None:
-            _cantine_kept.put(counter, row)
-    current = row or CantineSettings.defaults()
-    _cantine_last_read.put("last", current)
+    from meals import cache
+
+    def build() -> CantineSettings | None:
+        return CantineSettings.objects.defer("map_image", "signature_image").filter(pk=CantineSettings.PK).first()
+
+    current = cache.kept_value("cantine-settings", kinds=("cantine",), build=build) or CantineSettings.defaults()
+    _last_read[:] = [current]
     return current
 
 
@@ -382,9 +380,8 @@ def cantine_settings_safe() -> CantineSettings:
     The last settings this process read (one change behind at worst), else a
     fresh read, else the defaults from the environment (``COORDINATION_PHONE``).
     """
-    last = _cantine_last_read.get("last")
-    if last is not None:
-        return last[0]
+    if _last_read:
+        return _last_read[0]
     try:
         return cantine_settings()
     except Exception:  # noqa: BLE001 - an error page must show, whatever is broken

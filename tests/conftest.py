@@ -16,14 +16,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cantine.changes import KeyedCache
+from meals.cache import bump
 from meals.models import Meal
 from meals.services.shifts import shifts_create_default
-from members.models import Member, Partner
+from members.models import Member, Partner, cantine_settings
 from members.roles import COORDINATOR, PARTNER, VOLUNTEER
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -97,24 +98,56 @@ def _end_stray_postgres_sessions(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _change_counters_within_the_test_transaction(request):
-    """Each test starts with empty counter-keyed caches; its writes change the counters at once.
+def _commits_as_in_production(request, monkeypatch):
+    """An empty cache, and on-commit callbacks run when the code under test commits.
 
-    On PostgreSQL the change counters' triggers fire at COMMIT (migration
-    meals 0005), which a test wrapped in a transaction never reaches: inside
-    one, they are made to fire with each write instead. Tests with
-    ``transaction=True`` commit, and so exercise the real, deferred path.
+    A ``django_db`` test runs inside a transaction rolled back at its end: Django
+    keeps every ``transaction.on_commit()`` callback until then, and drops it, so
+    the kept pages' generations (meals/cache.py) would never change. Here, as in
+    production, a callback runs when the code's outermost ``atomic()`` block
+    commits, or at once when it is asked for outside any block of the code (as in
+    autocommit); a block that rolls back drops its callbacks, as Django does.
+    Tests with ``transaction=True`` commit for real and need none of this.
     """
-    KeyedCache.clear_all()
     if request.node.get_closest_marker("django_db") is None and "db" not in request.fixturenames:
         return
     request.getfixturevalue("_django_db_helper")
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT string_agg(quote_ident(tgname), ', ') FROM pg_trigger WHERE tgname LIKE '%\\_counts\\_%'"
-            )
-            cursor.execute(f"SET CONSTRAINTS {cursor.fetchone()[0]} IMMEDIATE")
+    cache.clear()
+    if not connection.in_atomic_block:
+        return
+    database = transaction.get_connection()  # the wrapper itself, not the ``connection`` proxy
+    tests_own = len(database.savepoint_ids)
+    on_commit, exit_block = database.on_commit, transaction.Atomic.__exit__
+
+    def call(func, robust: bool) -> None:
+        try:
+            func()
+        except Exception:
+            if not robust:
+                raise
+
+    def on_commit_at_once_outside_the_code_s_blocks(func, robust=False):
+        if len(database.savepoint_ids) == tests_own:
+            call(func, robust)
+        else:
+            on_commit(func, robust)
+
+    def exit_and_run_callbacks_if_outermost(block, exc_type, exc_value, traceback):
+        result = exit_block(block, exc_type, exc_value, traceback)
+        if (
+            transaction.get_connection(block.using) is database
+            and exc_type is None
+            and database.in_atomic_block
+            and len(database.savepoint_ids) == tests_own
+            and not database.needs_rollback
+        ):
+            due, database.run_on_commit = database.run_on_commit, []
+            for _savepoints, func, robust in due:
+                call(func, robust)
+        return result
+
+    monkeypatch.setattr(database, "on_commit", on_commit_at_once_outside_the_code_s_blocks)
+    monkeypatch.setattr(transaction.Atomic, "__exit__", exit_and_run_callbacks_if_outermost)
 
 
 class DeliveredMail(list):
@@ -207,19 +240,42 @@ def send_queued():
 
 @pytest.fixture
 def django_assert_num_queries(django_assert_num_queries):
-    """pytest-django's, counted cold: what the first request of a worker costs.
+    """pytest-django's, counted as the first request after a write to the meals or shifts.
 
-    The caches keyed on change counters (the user, their permissions, the
-    board) are emptied first, so a page's count always includes them.
+    A page's count includes building what it keeps; the cantine's settings, which
+    change a few times a year, are read once before (``cantine_settings()``).
     """
 
     @contextmanager
     def cold(*args, **kwargs):
-        KeyedCache.clear_all()
+        cantine_settings()
+        bump("meals", "board")
         with django_assert_num_queries(*args, **kwargs) as context:
             yield context
 
     return cold
+
+
+def admin_edit(instance, **changes) -> None:
+    """Change fields of ``instance`` through the Django admin's change form, as a superuser would."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.test_fuzz_forms import FormFinder
+
+    boss = get_user_model().objects.filter(is_superuser=True).first() or get_user_model().objects.create_superuser(
+        "admin-edit", "admin-edit@example.org", "x"
+    )
+    client = Client()
+    client.force_login(boss)
+    meta = instance._meta
+    url = reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[instance.pk])
+    finder = FormFinder()
+    finder.feed(client.get(url).content.decode())
+    fields = max(finder.forms, key=lambda form: len(form["fields"]))["fields"]
+    fields = {name: value for name, value in fields.items() if not name.startswith("_")}
+    response = client.post(url, {**fields, **{name: str(value) for name, value in changes.items()}, "_save": "1"})
+    assert response.status_code == 302, response.content.decode()[:3000]
 
 
 def make_user(email: str, *, group: str | None = None, name: str = "Test User"):

@@ -145,7 +145,8 @@ def fail_on(table: str):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("table", ["django_session", "auth_user"])
+# The session is read from the cache first (``cached_db``): on the database cache, its table.
+@pytest.mark.parametrize("table", ["cantine_cache", "auth_user"])
 def test_a_database_outage_while_reading_the_session_or_the_user_gives_the_503(volunteer, table):
     client = visitor("en-header", user=volunteer)
     with connection.execute_wrapper(fail_on(table)):
@@ -222,8 +223,8 @@ def test_every_page_answers_503_in_the_visitors_language_while_postgresql_is_dow
         port = sock.getsockname()[1]
     env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "DJANGO_SETTINGS_MODULE"}}
     env.update(
-        DJANGO_SETTINGS_MODULE="cantine.settings",
-        CANTINE_TESTING="1",
+        # The test suite's settings (tests/settings.py): production's, with static files served unhashed.
+        DJANGO_SETTINGS_MODULE="tests.settings",
         HTTPS="off",
         ALLOWED_HOSTS="testserver",
         DATABASE_URL=f"postgres://cantine:cantine@127.0.0.1:{port}/cantine",

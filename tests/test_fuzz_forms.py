@@ -449,7 +449,7 @@ def test_boundary_values_are_stored_then_rendered_by_every_page(world):
 
 # The names the views read, found in their source (a new one is fuzzed at once), and
 # those of the GET forms (the reports' period, the directory's search).
-_SOURCES = ("meals/views", "meals/reports.py", "members/views.py", "meals/board.py")
+_SOURCES = ("meals/views", "meals/reports.py", "members/views.py", "meals/selectors.py")
 
 
 def query_parameter_names() -> set[str]:

@@ -94,7 +94,7 @@ print(json.dumps({
 def clean_environment() -> dict[str, str]:
     """This process's environment without what the suite set for itself (the browser tests
     set DJANGO_ALLOW_ASYNC_UNSAFE) or what would point the child at another database."""
-    dropped = {"DATABASE_URL", "HTTPS", "BEHIND_PROXY", "DEBUG", "CANTINE_TESTING", "ALLOWED_HOSTS", "SECRET_KEY"}
+    dropped = {"DATABASE_URL", "HTTPS", "BEHIND_PROXY", "DEBUG", "ALLOWED_HOSTS", "SECRET_KEY"}
     return {key: value for key, value in os.environ.items() if key not in dropped and not key.startswith("DJANGO_")}
 
 
@@ -115,8 +115,15 @@ def run_with_env(code: str, tmp_path, **env) -> subprocess.CompletedProcess:
 
 
 def test_https_on_makes_cookies_secure_and_sends_hsts(tmp_path):
-    # CANTINE_TESTING keeps the fast password hasher and unhashed static names.
-    result = run_with_env(HTTPS_PROBE, tmp_path, DEBUG="0", HTTPS="on", CANTINE_TESTING="1", ALLOWED_HOSTS="testserver")
+    # The test settings keep the fast password hasher and unhashed static names, and production's HTTPS.
+    result = run_with_env(
+        HTTPS_PROBE,
+        tmp_path,
+        DJANGO_SETTINGS_MODULE="tests.settings",
+        DEBUG="0",
+        HTTPS="on",
+        ALLOWED_HOSTS="testserver",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     seen = json.loads(result.stdout.strip().splitlines()[-1])
 

@@ -1,5 +1,6 @@
 """Settings read from the environment: run in a subprocess with a clean environment."""
 
+import json
 import os
 import subprocess
 import sys
@@ -28,8 +29,6 @@ def run_settings(**env: str) -> subprocess.CompletedProcess:
 
 
 def probe(**env: str) -> dict:
-    import json
-
     result = run_settings(**env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -115,3 +114,30 @@ def test_check_deploy_is_clean_with_production_settings():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+SETTINGS_DUMP = (
+    "import django, json; django.setup(); from django.conf import settings; "
+    "print(json.dumps({name: repr(getattr(settings, name)) for name in dir(settings) if name.isupper()}))"
+)
+
+
+def test_the_test_settings_are_production_s_but_for_what_tests_settings_py_changes():
+    """Production's settings do not depend on being imported by a test run; tests/settings.py says what differs."""
+    env = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
+    env.update({"PYTHONPATH": str(ROOT), "DEBUG": "0", "HTTPS": "off", "SECRET_KEY": "k" * 50})
+    dumps = {}
+    for module in ("cantine.settings", "tests.settings"):
+        result = subprocess.run(
+            [sys.executable, "-c", SETTINGS_DUMP],
+            cwd=ROOT,
+            env={**env, "DJANGO_SETTINGS_MODULE": module},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        dumps[module] = json.loads(result.stdout.strip().splitlines()[-1])
+    production, tests = dumps["cantine.settings"], dumps["tests.settings"]
+    differing = {name for name in production.keys() | tests.keys() if production.get(name) != tests.get(name)}
+    assert differing == {"PASSWORD_HASHERS", "STORAGES", "WHITENOISE_USE_FINDERS", "SMS_BACKEND", "SETTINGS_MODULE"}

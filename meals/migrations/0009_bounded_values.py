@@ -15,6 +15,8 @@ def restore_sqlite_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
     counters = importlib.import_module("meals.migrations.0005_change_counters")
+    if counters.TABLE not in schema_editor.connection.introspection.table_names():
+        return  # dropped by meals 0013: no trigger to put back
     for counter, watched in counters.COUNTERS.items():
         for table, columns in watched:
             if table not in REBUILT:
@@ -34,64 +36,144 @@ def restore_sqlite_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meals', '0008_idempotency_keys'),
+        ("meals", "0008_idempotency_keys"),
     ]
 
     operations = [
         # Unapplying removes the constraints (another rebuild): the triggers come back last.
         migrations.RunPython(migrations.RunPython.noop, restore_sqlite_triggers),
         migrations.AlterField(
-            model_name='shifttemplate',
-            name='duration_minutes',
-            field=models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(1440)], verbose_name='durée, en minutes'),
+            model_name="shifttemplate",
+            name="duration_minutes",
+            field=models.PositiveSmallIntegerField(
+                validators=[
+                    django.core.validators.MinValueValidator(1),
+                    django.core.validators.MaxValueValidator(1440),
+                ],
+                verbose_name="durée, en minutes",
+            ),
         ),
         migrations.AlterField(
-            model_name='shifttemplate',
-            name='minutes_before_meal',
-            field=models.IntegerField(validators=[django.core.validators.MinValueValidator(-1440), django.core.validators.MaxValueValidator(1440)], verbose_name='début, en minutes avant le repas'),
+            model_name="shifttemplate",
+            name="minutes_before_meal",
+            field=models.IntegerField(
+                validators=[
+                    django.core.validators.MinValueValidator(-1440),
+                    django.core.validators.MaxValueValidator(1440),
+                ],
+                verbose_name="début, en minutes avant le repas",
+            ),
         ),
         migrations.AlterField(
-            model_name='shifttemplate',
-            name='slots',
-            field=models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='places'),
+            model_name="shifttemplate",
+            name="slots",
+            field=models.PositiveSmallIntegerField(
+                validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)],
+                verbose_name="places",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('party_size__lte', 100)), name='booking_party_size_in_range'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("party_size__lte", 100)), name="booking_party_size_in_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meal',
-            constraint=models.CheckConstraint(condition=models.Q(('cooking_starts_at__gte', datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('cooking_starts_at__lt', datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('starts_at__gte', datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('starts_at__lt', datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('ends_at__gte', datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('ends_at__lt', datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('booking_opens_at__gte', datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('booking_opens_at__lt', datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('booking_closes_at__gte', datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('booking_closes_at__lt', datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))), name='meal_times_in_range'),
+            model_name="meal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("cooking_starts_at__gte", datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("cooking_starts_at__lt", datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("starts_at__gte", datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("starts_at__lt", datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("ends_at__gte", datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("ends_at__lt", datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("booking_opens_at__gte", datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("booking_opens_at__lt", datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("booking_closes_at__gte", datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("booking_closes_at__lt", datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                ),
+                name="meal_times_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meal',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__lte', 1000000), ('cost_price__lt', 10000)), name='meal_numbers_in_range'),
+            model_name="meal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__lte", 1000000), ("cost_price__lt", 10000)), name="meal_numbers_in_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mealseries',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('starts_on__isnull', True), models.Q(('starts_on__gte', datetime.date(2000, 1, 1)), ('starts_on__lte', datetime.date(2100, 12, 31))), _connector='OR'), models.Q(('ends_on__isnull', True), models.Q(('ends_on__gte', datetime.date(2000, 1, 1)), ('ends_on__lte', datetime.date(2100, 12, 31))), _connector='OR')), name='meal_series_days_in_range'),
+            model_name="mealseries",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("starts_on__isnull", True),
+                        models.Q(
+                            ("starts_on__gte", datetime.date(2000, 1, 1)),
+                            ("starts_on__lte", datetime.date(2100, 12, 31)),
+                        ),
+                        _connector="OR",
+                    ),
+                    models.Q(
+                        ("ends_on__isnull", True),
+                        models.Q(
+                            ("ends_on__gte", datetime.date(2000, 1, 1)), ("ends_on__lte", datetime.date(2100, 12, 31))
+                        ),
+                        _connector="OR",
+                    ),
+                ),
+                name="meal_series_days_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mealseries',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__isnull', True), ('capacity__lte', 1000000), _connector='OR'), name='meal_series_capacity_in_range'),
+            model_name="mealseries",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__isnull", True), ("capacity__lte", 1000000), _connector="OR"),
+                name="meal_series_capacity_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='seatblock',
-            constraint=models.CheckConstraint(condition=models.Q(('seats__lte', 1000000), ('release_at__gte', datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('release_at__lt', datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))), name='seat_block_in_range'),
+            model_name="seatblock",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("seats__lte", 1000000),
+                    ("release_at__gte", datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("release_at__lt", datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                ),
+                name="seat_block_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shift',
-            constraint=models.CheckConstraint(condition=models.Q(('starts_at__gte', datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('starts_at__lt', datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('ends_at__gte', datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('ends_at__lt', datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)), ('slots__lte', 100)), name='shift_values_in_range'),
+            model_name="shift",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("starts_at__gte", datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("starts_at__lt", datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("ends_at__gte", datetime.datetime(1999, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("ends_at__lt", datetime.datetime(2102, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)),
+                    ("slots__lte", 100),
+                ),
+                name="shift_values_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='shifttemplate',
-            constraint=models.CheckConstraint(condition=models.Q(('minutes_before_meal__gte', -1440), ('minutes_before_meal__lte', 1440), ('duration_minutes__lte', 1440), ('slots__lte', 100)), name='shift_template_values_in_range'),
+            model_name="shifttemplate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("minutes_before_meal__gte", -1440),
+                    ("minutes_before_meal__lte", 1440),
+                    ("duration_minutes__lte", 1440),
+                    ("slots__lte", 100),
+                ),
+                name="shift_template_values_in_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tillclosing',
-            constraint=models.CheckConstraint(condition=models.Q(('counted_cash__lt', 100000)), name='counted_cash_in_range'),
+            model_name="tillclosing",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("counted_cash__lt", 100000)), name="counted_cash_in_range"
+            ),
         ),
         migrations.RunPython(restore_sqlite_triggers, migrations.RunPython.noop),
     ]

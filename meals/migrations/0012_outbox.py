@@ -18,6 +18,8 @@ def restore_sqlite_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
     counters = importlib.import_module("meals.migrations.0005_change_counters")
+    if counters.TABLE not in schema_editor.connection.introspection.table_names():
+        return  # dropped by meals 0013: no trigger to put back
     for counter, watched in counters.COUNTERS.items():
         for table, columns in watched:
             if table not in REBUILT:
@@ -43,53 +45,102 @@ def give_coordinators_the_outbox(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meals', '0009_bounded_values'),
-        ('members', '0006_sms_opt_out'),
+        ("meals", "0009_bounded_values"),
+        ("members", "0006_sms_opt_out"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='booking',
-            name='call_needed',
-            field=models.BooleanField(default=False, verbose_name='à appeler'),
+            model_name="booking",
+            name="call_needed",
+            field=models.BooleanField(default=False, verbose_name="à appeler"),
         ),
         migrations.AddField(
-            model_name='booking',
-            name='sms_code',
+            model_name="booking",
+            name="sms_code",
             field=models.CharField(blank=True, editable=False, max_length=10, null=True, unique=True),
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('sms', 'SMS')], max_length=8)),
-                ('kind', models.CharField(max_length=40)),
-                ('to', models.CharField(max_length=254, verbose_name='destinataire')),
-                ('language', models.CharField(default='fr', max_length=8)),
-                ('context', models.JSONField(blank=True, default=dict)),
-                ('key', models.CharField(blank=True, max_length=100)),
-                ('status', models.CharField(choices=[('pending', 'En attente'), ('sending', "En cours d'envoi"), ('sent', 'Envoyé'), ('failed', 'Échec'), ('dropped', 'Sans objet')], db_index=True, default='pending', max_length=8)),
-                ('phase', models.CharField(blank=True, choices=[('claimed', 'pris en charge'), ('handed', 'remis au serveur')], max_length=8)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('task_id', models.UUIDField(blank=True, null=True)),
-                ('message_id', models.CharField(blank=True, max_length=200)),
-                ('last_error', models.CharField(blank=True, max_length=300, verbose_name='dernière erreur')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('booking', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='meals.booking')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='members.member')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("channel", models.CharField(choices=[("email", "E-mail"), ("sms", "SMS")], max_length=8)),
+                ("kind", models.CharField(max_length=40)),
+                ("to", models.CharField(max_length=254, verbose_name="destinataire")),
+                ("language", models.CharField(default="fr", max_length=8)),
+                ("context", models.JSONField(blank=True, default=dict)),
+                ("key", models.CharField(blank=True, max_length=100)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "En attente"),
+                            ("sending", "En cours d'envoi"),
+                            ("sent", "Envoyé"),
+                            ("failed", "Échec"),
+                            ("dropped", "Sans objet"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "phase",
+                    models.CharField(
+                        blank=True,
+                        choices=[("claimed", "pris en charge"), ("handed", "remis au serveur")],
+                        max_length=8,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("task_id", models.UUIDField(blank=True, null=True)),
+                ("message_id", models.CharField(blank=True, max_length=200)),
+                ("last_error", models.CharField(blank=True, max_length=300, verbose_name="dernière erreur")),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="meals.booking",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="members.member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'message',
-                'verbose_name_plural': 'messages',
-                'ordering': ['created_at', 'pk'],
-                'permissions': [('manage_outbox', 'Peut voir et relancer les messages en attente ou en échec')],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='meals_messa_status_b38790_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('key', ''), _negated=True), fields=('key',), name='one_message_per_key'), models.CheckConstraint(condition=models.Q(('channel__in', ['email', 'sms']), ('status__in', ['pending', 'sending', 'sent', 'failed', 'dropped'])), name='message_channel_and_status_known')],
+                "verbose_name": "message",
+                "verbose_name_plural": "messages",
+                "ordering": ["created_at", "pk"],
+                "permissions": [("manage_outbox", "Peut voir et relancer les messages en attente ou en échec")],
+                "indexes": [models.Index(fields=["status", "next_attempt_at"], name="meals_messa_status_b38790_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("key", ""), _negated=True), fields=("key",), name="one_message_per_key"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("channel__in", ["email", "sms"]),
+                            ("status__in", ["pending", "sending", "sent", "failed", "dropped"]),
+                        ),
+                        name="message_channel_and_status_known",
+                    ),
+                ],
             },
         ),
         migrations.RunPython(restore_sqlite_triggers, migrations.RunPython.noop),

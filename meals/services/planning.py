@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meals.cache import bump
 from meals.idempotency import claim, keep
 from meals.models import Booking, Meal, MealSeries, SeatBlock, Shift, ShiftSignup
 from meals.services.locks import lock_meal, lock_meals
@@ -342,6 +343,7 @@ def meal_cancel(*, meal: Meal, by, reason: str, now: datetime | None = None) -> 
         Meal.objects.filter(pk=locked.pk).update(
             status=Meal.Status.CANCELLED, cancelled_at=now, cancel_reason=reason[:300], seats_taken=0, extra_seats=0
         )
+        bump("meals", "board")  # update() sends no signal (meals/cache.py)
         locked.refresh_from_db()
 
         result = Cancellation(meal=locked)

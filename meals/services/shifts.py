@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from meals.cache import bump
 from meals.idempotency import claim, keep
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
 from meals.services.locks import lock_shift
@@ -72,7 +73,9 @@ def shifts_for(*, meal: Meal, template) -> list[Shift]:
 
 def shifts_create_default(*, meal: Meal, template=None) -> list[Shift]:
     """Give a new meal its cooking, table and washing-up shifts."""
-    return Shift.objects.bulk_create(shifts_for(meal=meal, template=template or shift_template_rows()))
+    shifts = Shift.objects.bulk_create(shifts_for(meal=meal, template=template or shift_template_rows()))
+    bump("meals", "board")  # bulk_create() sends no signal (meals/cache.py)
+    return shifts
 
 
 class ShiftError(Exception):

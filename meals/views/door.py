@@ -7,26 +7,19 @@ a check-in. The desk reads everything in a fixed number of queries, whatever
 the number of bookings.
 """
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.cache import caches
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cantine.bounds import ascii_int
-from meals import selectors
+from meals import cache, selectors
 from meals.forms.door import ContributionForm, TillCloseForm, TillReopenForm, VoidForm, WalkInForm, booking_label
 from meals.idempotency import key_error, posted_key
 from meals.models import Booking, Contribution, Meal
@@ -66,61 +59,31 @@ def _focus(form, name: str = "") -> None:
     form.fields[name].widget.attrs["autofocus"] = True
 
 
-# Stands for the CSRF token in cached guest rows; each response puts its own token in.
-_CSRF_PLACEHOLDER = "csrf-" + secrets.token_hex(16)
-
-
 def _guest_rows(request, meal: Meal, shown: list[Booking], q: str):
-    """The guests' rows, rendered once per version of what they show (per process, never stale).
-
-    The key holds every value the rows display: a check-in, an undo, a
-    contribution or an edit changes it. The forms' CSRF token is put in per response.
-    """
-    values = (
-        get_language(),
-        timezone.get_current_timezone_name(),
-        meal.pk,
-        q,
-        [
-            (b.pk, b.name, b.party_size, b.partner.name if b.partner_id else None, b.notes, b.checked_in_at, b.given)
-            for b in shown
-        ],
+    """The guests' rows, rendered for each request: their forms carry this request's own values (CSRF token)."""
+    return render_to_string(
+        "meals/door/includes/guest_rows.html", {"bookings": shown, "meal": meal, "q": q}, request=request
     )
-    key = "door-rows:" + hashlib.blake2b(repr(values).encode(), digest_size=20).hexdigest()
-    fragments = caches["fragments"]
-    html = fragments.get(key)
-    if html is None:
-        html = str(
-            render_to_string(
-                "meals/door/includes/guest_rows.html",
-                {"bookings": shown, "meal": meal, "q": q, "csrf_token": _CSRF_PLACEHOLDER},
-            )
-        )
-        fragments.set(key, html)
-    return mark_safe(html.replace(_CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308 - our own template
 
 
 def _booking_field(form: ContributionForm):
-    """The "for whom" list (one option per booking), rendered once per version of its choices."""
+    """The "for whom" list (one option per booking), kept under the ``meals`` generation (meals/cache.py).
+
+    A bound form is rendered each time: it shows what the coordinator sent.
+    """
     from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 
-    bound = form["booking"]
-    values = (
-        get_language(),
-        form.is_bound,
-        form.auto_id,
-        form.prefix,
-        [(str(value), str(label)) for value, label in form.fields["booking"].choices],
-        str(bound.value()),
-        [str(error) for error in bound.errors],
+    if form.is_bound or not form.bookings:
+        return as_crispy_field(form["booking"])
+    meal_id = next(iter(form.bookings.values())).meal_id
+    kept = cache.kept(
+        {"field": "meals/door/includes/booking_field.html"},
+        kinds=("meals",),
+        build=lambda: ({"form": form}, None),
+        now=timezone.now(),
+        vary=(meal_id, form.initial.get("booking")),
     )
-    key = "door-for:" + hashlib.blake2b(repr(values).encode(), digest_size=20).hexdigest()
-    fragments = caches["fragments"]
-    html = fragments.get(key)
-    if html is None:
-        html = str(as_crispy_field(bound))
-        fragments.set(key, html)
-    return mark_safe(html)  # noqa: S308 - rendered by crispy from our own form
+    return kept["field"]
 
 
 def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, till_form=None, status=200):

@@ -1,22 +1,29 @@
-"""Pages anyone may see: the next meals and one meal. Counts only, never names."""
+"""Pages anyone may see: the next meals and one meal. Counts only, never names.
 
-import hashlib
-from datetime import datetime, timedelta
+Their heavy part is kept under the ``meals`` generation (meals/cache.py); the page around
+it is rendered for each request.
+"""
 
-from django.core.cache import caches
+from datetime import datetime, time, timedelta
+
 from django.db.models import Min
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 
-from cantine.changes import KeyedCache
-from meals.cached_pages import CSRF_PLACEHOLDER, page_key, page_parts, page_response
-from meals.models import ALLERGENS, DIET_LABELS, HELP_ROLES, Meal, SeatBlock, Shift
-from meals.selectors import CARD_FIELDS, UPCOMING_DAYS, meal_for_page, upcoming_rows
+from meals import cache, selectors
+from meals.models import ALLERGENS, DIET_LABELS, HELP_ROLES, Meal, SeatBlock
+from meals.selectors import UPCOMING_DAYS
 
 ALLERGEN_LABELS = dict(ALLERGENS)
 DIET_LABEL_NAMES = dict(DIET_LABELS)
+# The meal page's kept fragments (meal.html puts the cantine's address and the CSRF token between them).
+MEAL_PAGE = {
+    "title": "meals/includes/meal_title.html",
+    "body": "meals/includes/meal_body.html",
+    "booking": "meals/includes/meal_booking.html",
+    "form_id": "meals/includes/meal_form_id.html",
+}
 
 
 def decorate_meal(meal: Meal, *, now) -> Meal:
@@ -30,79 +37,16 @@ def decorate_meal(meal: Meal, *, now) -> Meal:
     return meal
 
 
-def _card_key(row: dict, shifts: list[tuple], now) -> str:
-    """A digest of every value a meal card shows: a write (booking, claim, edit) changes it."""
-    values = (
-        get_language(),
-        [row[name] for name in CARD_FIELDS],
-        row["held_seats"],
-        shifts,
-        # What decorate_meal() derives from the clock.
-        row["booking_opens_at"] <= now,
-        now < row["booking_closes_at"],
-        row["ends_at"] < now,
-        timezone.localdate(now),  # « Aujourd'hui », « Demain »
-    )
-    return "card:" + hashlib.blake2b(repr(values).encode(), digest_size=20).hexdigest()
-
-
-def _card(row: dict, shifts: list[tuple], now) -> str:
-    """Render one card from the values alone (only when it is not in the cache)."""
-    meal = Meal(**{name: row[name] for name in CARD_FIELDS})
-    meal.held_seats = row["held_seats"]
-    meal.helping_shifts = [
-        Shift(pk=pk, meal_id=meal.pk, role=role, slots=slots, taken=taken) for pk, role, slots, taken in shifts
-    ]
-    decorate_meal(meal, now=now)
-    return str(render_to_string("meals/includes/meal_card.html", {"meal": meal}))
-
-
-# Whole public pages (the next meals, one meal), keyed on the ``meals`` change counter (cantine/changes.py).
-_public_pages = KeyedCache(size=256)
-
-
-def upcoming(request):
-    """The next two weeks. Kept whole until a meal, shift, booking or seat block changes, or the clock does.
-
-    Rebuilt, each card is rendered once per version of its rows (two queries of plain values).
-    """
-    now = timezone.now()
-    key = page_key(request, "meals", "upcoming")
-    kept = _public_pages.get(key, now=now) if key else None
-    if kept is not None:
-        return page_response(request, kept[0])
-    rows, shifts = upcoming_rows(now=now)
-    fragments = caches["fragments"]
-    keys = [_card_key(row, shifts[row["id"]], now) for row in rows]
-    found = fragments.get_many(keys)
-    cards = []
-    for row, card_key in zip(rows, keys, strict=True):
-        html = found.get(card_key)
-        if html is None:
-            html = _card(row, shifts[row["id"]], now)
-            fragments.set(card_key, html)
-        cards.append(mark_safe(html))  # noqa: S308 - rendered by our own template
-    parts = page_parts(
-        render_to_string("meals/upcoming.html", {"cards": cards, "csrf_token": CSRF_PLACEHOLDER}, request=request)
-    )
-    if key is not None:
-        _public_pages.put(key, parts, valid_until=_changes_at(rows, now=now, entering=True))
-    return page_response(request, parts)
-
-
-def _changes_at(rows: list[dict], *, now, entering: bool = False):
+def _changes_at(meals: list[Meal], *, now, entering: bool = False) -> datetime | None:
     """The first instant the clock alone changes a page of these meals: one ends, its booking opens or
     closes, a partner's held seats are released (or, with ``entering``, a meal enters the two weeks)."""
-    instants = [row["ends_at"] for row in rows]
-    instants += [row[name] for row in rows for name in ("booking_opens_at", "booking_closes_at") if row[name] > now]
-    released = SeatBlock.objects.filter(meal_id__in=[row["id"] for row in rows], release_at__gt=now).aggregate(
-        first=Min("release_at")
-    )["first"]
-    instants += [released] if released else []
-    # The dates say « Aujourd'hui » and « Demain » (the ``relday`` filter): they change at midnight.
-    instants.append(
-        timezone.make_aware(datetime.combine(timezone.localdate(now) + timedelta(days=1), datetime.min.time()))
-    )
+    instants = [meal.ends_at for meal in meals]
+    instants += [getattr(meal, name) for meal in meals for name in ("booking_opens_at", "booking_closes_at")]
+    instants = [instant for instant in instants if instant > now]
+    released = SeatBlock.objects.filter(meal__in=meals, release_at__gt=now).aggregate(first=Min("release_at"))
+    instants += [released["first"]] if released["first"] else []
+    # The dates say « Aujourd'hui » and « Demain » (the ``relday`` filter): they change at local midnight.
+    instants.append(timezone.make_aware(datetime.combine(timezone.localdate(now) + timedelta(days=1), time.min)))
     if entering:
         first = (
             Meal.objects.scheduled()
@@ -110,35 +54,72 @@ def _changes_at(rows: list[dict], *, now, entering: bool = False):
             .aggregate(first=Min("starts_at"))["first"]
         )
         instants += [first - timedelta(days=UPCOMING_DAYS)] if first else []
-    return min(instants, default=datetime.max.replace(tzinfo=now.tzinfo))
+    return min(instants, default=None)
+
+
+def upcoming(request):
+    """The next two weeks: their cards are kept until a meal, shift, booking or seat block changes, or the clock."""
+    now = timezone.now()
+
+    def build():
+        meals = selectors.upcoming_meals(now=now)
+        for meal in meals:
+            decorate_meal(meal, now=now)
+        return {"meals": meals}, _changes_at(meals, now=now, entering=True)
+
+    return cache.kept_page(
+        request,
+        "meals/upcoming.html",
+        parts={"cards": "meals/includes/meal_cards.html"},
+        kinds=("meals",),
+        build=build,
+        now=now,
+    )
+
+
+def _meal_body_context(meal: Meal, *, form=None, can_book_on_behalf: bool) -> dict:
+    """The meal's card and its booking form, rendered without the request (meals/cache.py)."""
+    from meals.forms.booking import BookingForm
+
+    form = form or BookingForm(meal=meal)
+    # The page around the form gives it its CSRF token (an <input form="booking-form"> in meal.html).
+    form.helper.disable_csrf = True
+    return {"meal": meal, "form": form, "can_book_on_behalf": can_book_on_behalf}
+
+
+def _can_book_on_behalf(user) -> bool:
+    from meals.services.booking import can_book_on_behalf
+
+    return can_book_on_behalf(user)
 
 
 def meal_page_context(meal: Meal, *, request, form=None) -> dict:
-    from meals.forms.booking import BookingForm
-    from meals.services.booking import can_book_on_behalf
-
+    """The meal page rendered now, for this request's form (a refused booking shows its errors)."""
     now = timezone.now()
     if not hasattr(meal, "helping_shifts"):
         meal.helping_shifts = list(meal.shifts.filter(role__in=HELP_ROLES).order_by("starts_at"))
     decorate_meal(meal, now=now)
-    return {
-        "meal": meal,
-        "form": form or BookingForm(meal=meal),
-        "can_book_on_behalf": can_book_on_behalf(request.user),
-    }
+    context = _meal_body_context(meal, form=form, can_book_on_behalf=_can_book_on_behalf(request.user))
+    parts = {name: mark_safe(render_to_string(template, context)) for name, template in MEAL_PAGE.items()}  # noqa: S308
+    return {**parts, "form": context["form"]}
 
 
 def meal_detail(request, pk: int):
-    """One meal and its booking form; kept whole like the next meals (each response with its own CSRF token)."""
+    """One meal and its booking form, kept like the next meals (the CSRF token is given by the page)."""
     now = timezone.now()
-    key = page_key(request, "meals", "meal", pk)
-    kept = _public_pages.get(key, now=now) if key else None
-    if kept is not None:
-        return page_response(request, kept[0])
-    meal = meal_for_page(pk)
-    context = meal_page_context(meal, request=request) | {"csrf_token": CSRF_PLACEHOLDER}
-    parts = page_parts(render_to_string("meals/meal.html", context, request=request))
-    if key is not None:
-        row = {name: getattr(meal, name) for name in ("id", "ends_at", "booking_opens_at", "booking_closes_at")}
-        _public_pages.put(key, parts, valid_until=_changes_at([row], now=now))
-    return page_response(request, parts)
+    can_book_on_behalf = _can_book_on_behalf(request.user)
+
+    def build():
+        meal = selectors.meal_for_page(pk, now=now)
+        decorate_meal(meal, now=now)
+        return _meal_body_context(meal, can_book_on_behalf=can_book_on_behalf), _changes_at([meal], now=now)
+
+    return cache.kept_page(
+        request,
+        "meals/meal.html",
+        parts=MEAL_PAGE,
+        kinds=("meals",),
+        build=build,
+        now=now,
+        vary=(pk, can_book_on_behalf),
+    )

@@ -1,7 +1,6 @@
 """Volunteers' shifts: the board, claim and release, my shifts, the iCal feed, the coordinator's overview."""
 
-import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -10,18 +9,13 @@ from django.db.models import Prefetch
 from django.forms import modelformset_factory
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from meals import idempotency
-from meals.board import board_cache, board_version
-from meals.cached_pages import CSRF_PLACEHOLDER, page_key, page_parts, page_response
+from meals import cache, idempotency
 from meals.calendar import member_calendar
 from meals.forms.shifts import AssignVolunteerForm, ShiftTemplateForm
 from meals.idempotency import key_error, posted_key
@@ -62,50 +56,28 @@ def _back(request, default: str):
 # The board ---------------------------------------------------------------
 
 
-def _board_fragment(*, now: datetime, user_id: int, needing_only: bool) -> tuple[str, datetime]:
-    board, valid_until = board_meals(now=now, user_id=user_id, needing_only=needing_only)
-    html = render_to_string(
-        "meals/shifts/includes/board.html",
-        {"board": board, "csrf_token": CSRF_PLACEHOLDER, "too_late": too_late_message()},
-    )
-    # A sixth of the page is indentation: one line break says the same to a browser (no <pre> here).
-    return re.sub(r"\n\s+", "\n", html), valid_until
-
-
 @login_required
 @permission_required("meals.add_shiftsignup", raise_exception=True)
 def board(request):
-    """The next three weeks of shifts. Same queries for 10 or 200 shifts; cached on the board's change counter."""
+    """The next three weeks of shifts (same queries for 10 or 200), kept per viewer under the ``board`` generation."""
     now = timezone.now()
-    version = board_version()
     needing_only = request.GET.get("besoin") == "1"
-    fragment_key = ("fragment", version, request.user.pk, needing_only, get_language())
-    key = page_key(request, "board", request.get_full_path())
-    cached_page = board_cache.get(key, now=now) if key else None
-    if cached_page is not None:
-        parts = cached_page[0]
-    else:
-        cached = board_cache.get(fragment_key, now=now) if version is not None else None
-        if cached is None:
-            cached = _board_fragment(now=now, user_id=request.user.pk, needing_only=needing_only)
-            if version is not None:
-                board_cache.put(fragment_key, cached[0], valid_until=cached[1])
-        fragment, valid_until = cached
-        page = render_to_string(
-            "meals/shifts/board.html",
-            {
-                "board_html": mark_safe(fragment),  # noqa: S308 - rendered by our own template
-                "needing_only": needing_only,
-                "days": BOARD_DAYS,
-                "csrf_token": CSRF_PLACEHOLDER,
-            },
-            request=request,
-        )
-        parts = page_parts(page)
-        if key is not None:
-            # The page lives exactly as long as the board inside it.
-            board_cache.put(key, parts, valid_until=valid_until)
-    return page_response(request, parts)
+
+    def build():
+        rows, valid_until = board_meals(now=now, user_id=request.user.pk, needing_only=needing_only)
+        return {"board": rows, "too_late": too_late_message()}, valid_until
+
+    return cache.kept_page(
+        request,
+        "meals/shifts/board.html",
+        parts={"board_html": "meals/shifts/includes/board.html"},
+        kinds=("board",),
+        build=build,
+        now=now,
+        vary=(request.user.pk, needing_only),
+        query=("besoin",),
+        context={"needing_only": needing_only, "days": BOARD_DAYS},
+    )
 
 
 def _on_board(shift_pk: int) -> str:

@@ -14,6 +14,8 @@ def restore_sqlite_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
     counters = importlib.import_module("meals.migrations.0005_change_counters")
+    if counters.TABLE not in schema_editor.connection.introspection.table_names():
+        return  # dropped by meals 0013: no trigger to put back
     for counter, watched in counters.COUNTERS.items():
         for table, columns in watched:
             if table not in REBUILT:
@@ -33,17 +35,16 @@ def restore_sqlite_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('meals', '0009_bounded_values'),
-        ('members', '0005_cantine_settings'),
+        ("meals", "0009_bounded_values"),
+        ("members", "0005_cantine_settings"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='member',
-            name='sms_opt_out',
-            field=models.BooleanField(default=False, verbose_name='ne veut plus de SMS'),
+            model_name="member",
+            name="sms_opt_out",
+            field=models.BooleanField(default=False, verbose_name="ne veut plus de SMS"),
         ),
         migrations.RunPython(restore_sqlite_triggers, migrations.RunPython.noop),
     ]

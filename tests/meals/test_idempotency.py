@@ -23,7 +23,11 @@ KEY = re.compile(r"^[A-Za-z0-9_-]{22}$")
 
 
 class Forms(HTMLParser):
-    """The POST forms of a page: action, the fields a browser would send, and the submit buttons."""
+    """The POST forms of a page: action, the fields a browser would send, and the submit buttons.
+
+    A button outside its form (``form="…" formaction="…"``, the shift board's) is one more form
+    here, as a browser sends it: its form's fields, the button's own name and value, to its action.
+    """
 
     def __init__(self, html: str):
         super().__init__()
@@ -36,12 +40,20 @@ class Forms(HTMLParser):
         attributes = {name: value or "" for name, value in attrs}
         if tag == "form":
             self._form = {"action": attributes.get("action", ""), "method": attributes.get("method", "get").lower()}
-            self._form |= {"fields": [], "buttons": []}
+            self._form |= {"fields": [], "buttons": [], "id": attributes.get("id")}
             self.forms.append(self._form)
+            return
+        name = attributes.get("name")
+        if tag == "button" and attributes.get("form") and attributes.get("formaction"):
+            owner = next(form for form in self.forms if form["id"] == attributes["form"])
+            pressed = [(name, attributes.get("value", ""))] if name else []
+            self.forms.append(
+                {"action": attributes["formaction"], "method": owner["method"], "fields": [*owner["fields"], *pressed]}
+                | {"buttons": pressed, "id": None}
+            )
             return
         if self._form is None:
             return
-        name = attributes.get("name")
         if tag == "button" or (tag == "input" and attributes.get("type") == "submit"):
             if name:
                 self._form["buttons"].append((name, attributes.get("value", "")))

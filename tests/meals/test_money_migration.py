@@ -1,4 +1,4 @@
-"""Migration meals 0014 (issue 16): contributions recorded before it are meal contributions, with no giver."""
+"""Migration meals 0013 (issue 16): contributions recorded before it are meal contributions, with no giver."""
 
 from decimal import Decimal
 
@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("meals", "0012_outbox"), ("members", "0006_sms_opt_out")]
-AFTER = [("meals", "0014_money_kinds"), ("members", "0007_receipt_settings")]
+AFTER = [("meals", "0013_money_kinds"), ("members", "0007_receipt_settings")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meals.board import board_cache
+from meals.cache import bump
 from meals.models import Shift, ShiftSignup
 from members.models import Member
 from tests.conftest import PARIS, create_meal
@@ -41,7 +41,8 @@ def make_shifts(count: int, *, days: int, helpers_for=None) -> list[Shift]:
 
 
 def count_queries(client, url: str) -> int:
-    board_cache.clear()
+    client.get(url)  # keeps the session and the cantine's settings
+    bump("meals", "board")  # counted when the board is rebuilt, as the second count is
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -65,7 +66,6 @@ def test_shift_pages_issue_the_same_queries_for_10_and_200_shifts(
     few = count_queries(client, url)
     make_shifts(190, days=days, helpers_for=coordinator.member if mine else None)
     assert Shift.objects.count() == 200
-    board_cache.clear()
     with django_assert_num_queries(few):
         response = client.get(url)
     assert response.status_code == 200

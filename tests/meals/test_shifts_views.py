@@ -7,7 +7,7 @@ from django.utils import timezone
 from meals.models import Shift, ShiftSignup, ShiftTemplate
 from meals.services.shifts import shift_claim
 from members.models import Member
-from tests.conftest import make_user
+from tests.conftest import admin_edit, make_user
 
 
 def cooking(meal) -> Shift:
@@ -210,7 +210,12 @@ def test_board_rows_are_places_to_come_back_to_and_its_claims_ask_to_be_warned(c
     html = client.get(reverse("meals:shifts")).content.decode()
     for shift in meal.shifts.all():
         assert f'id="shift-{shift.pk}"' in html
-    assert html.count('name="warn" value="1"') == meal.shifts.count()
+    # Every claim button submits the page's one form, which asks to be warned.
+    actions = html[html.index('<form id="shift-actions"') :]
+    assert html.count('name="warn" value="1"') == 1 == actions[: actions.index("</form>")].count('name="warn"')
+    for shift in meal.shifts.all():
+        claim = reverse("meals:claim_shift", args=[shift.pk])
+        assert 'form="shift-actions" name="form_key"' in html and f'formaction="{claim}"' in html
 
 
 def test_claim_and_release_return_to_the_same_shift_on_the_board(client, volunteer, make_meal):
@@ -381,8 +386,8 @@ def test_board_is_never_stale_after_an_edit_made_elsewhere(client, volunteer, me
     shift_claim(shift=cooking(meal), member=guest)
     client.force_login(volunteer)
     assert "1 / 10" in client.get(reverse("meals:shifts")).content.decode()
-    Shift.objects.filter(pk=cooking(meal).pk).update(slots=12)
-    Member.objects.filter(pk=guest.pk).update(name="Josette Martin")
+    admin_edit(cooking(meal), slots=12)
+    admin_edit(guest, name="Josette Martin")
     html = client.get(reverse("meals:shifts")).content.decode()
     assert "1 / 12" in html
     assert "Josette" in html and "Jeanne" not in html
