@@ -49,6 +49,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "members.view_membership",
         "members.change_cantinesettings",
         "meals.manage_outbox",
+        "meals.manage_purchases",
     ],
     VOLUNTEER: [
         "meals.view_shift",
