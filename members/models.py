@@ -265,12 +265,12 @@ class CantineSettings(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def monthly_overheads(self) -> Decimal:
         return self.overhead_rent + self.overhead_salary + self.overhead_energy + self.overhead_other
-
-    def __str__(self) -> str:
-        return self.name
 
     @classmethod
     def defaults(cls) -> "CantineSettings":

@@ -10,11 +10,11 @@ tables count in the ``meals`` change counter like the meal itself (meals 0005).
 
 import datetime
 import importlib
+from decimal import Decimal
 
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
 
