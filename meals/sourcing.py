@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, DecimalField, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, DecimalField, F, IntegerField, Min, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
@@ -143,6 +143,7 @@ class MealCost:
     organic_share: int  # what the page says: computed by value, or the typed figure
     local_share: int
     saved_kg: Decimal
+    changes_at: datetime | None = None  # a meal of the month ends: its covers, hence the overheads, change
 
 
 def meal_covers(meal: Meal, *, now: datetime) -> int:
@@ -152,23 +153,31 @@ def meal_covers(meal: Meal, *, now: datetime) -> int:
     return Booking.objects.filter(CHECKED_IN, meal=meal).aggregate(total=Coalesce(Sum("party_size"), 0))["total"]
 
 
-def month_covers(day: date, *, now: datetime) -> int:
-    """The covers of the month's meals: served covers of those that are over, capacity of the others."""
+def month_covers(day: date, *, now: datetime) -> tuple[int, datetime | None]:
+    """The covers of the month's meals (served covers of those that are over, capacity of the others),
+    and the next instant one of them ends: the figure changes then, with no write."""
     period = Period(day.year, day.month)
     served = _booking_sum(CHECKED_IN)
-    return held_meals(period).aggregate(
+    row = held_meals(period).aggregate(
         total=Coalesce(
             Sum(Case(When(ends_at__lt=now, then=served), default=F("capacity"), output_field=IntegerField())), 0
-        )
-    )["total"]
+        ),
+        next_end=Min("ends_at", filter=Q(ends_at__gte=now)),
+    )
+    return row["total"], row["next_end"]
 
 
 def overheads_per_cover(day: date, *, now: datetime, settings=None) -> Decimal | None:
+    return _overheads(day, now=now, settings=settings)[0]
+
+
+def _overheads(day: date, *, now: datetime, settings=None) -> tuple[Decimal | None, datetime | None]:
     settings = settings or cantine_settings()
     budget = settings.monthly_overheads
     if not budget:
-        return ZERO
-    return _per(budget, month_covers(day, now=now))
+        return ZERO, None
+    covers, changes_at = month_covers(day, now=now)
+    return _per(budget, covers), changes_at
 
 
 def meal_shares(meal: Meal, *, radius: int) -> Shares:
@@ -186,7 +195,7 @@ def meal_cost(meal: Meal, *, now: datetime | None = None) -> MealCost:
     shares = meal_shares(meal, radius=settings.local_radius_km)
     covers = meal_covers(meal, now=now) if shares.any else 0
     food = _per(shares.cost, covers)
-    overheads = overheads_per_cover(timezone.localtime(meal.starts_at).date(), now=now, settings=settings)
+    overheads, changes_at = _overheads(timezone.localtime(meal.starts_at).date(), now=now, settings=settings)
     computed = shares.any and food is not None and overheads is not None and not meal.cost_price_overridden
     cost_price = (food + overheads) if computed else meal.cost_price
     organic = shares.by_value["organic"] if shares.any else None
@@ -204,6 +213,7 @@ def meal_cost(meal: Meal, *, now: datetime | None = None) -> MealCost:
         organic_share=int(organic.quantize(whole, ROUND_HALF_UP)) if organic is not None else meal.organic_share,
         local_share=int(local.quantize(whole, ROUND_HALF_UP)) if local is not None else meal.local_share,
         saved_kg=shares.saved_kg,
+        changes_at=changes_at,
     )
 
 

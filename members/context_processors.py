@@ -13,6 +13,7 @@ def roles(request) -> dict:
             "partner": user.has_perm("meals.book_for_partner"),
             "cantine": user.has_perm("members.change_cantinesettings"),
             "outbox": user.has_perm("meals.manage_outbox"),
+            "purchases": user.has_perm("meals.manage_purchases"),
         }
     }
 

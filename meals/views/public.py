@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from cantine.changes import KeyedCache
 from meals.cached_pages import CSRF_PLACEHOLDER, page_key, page_parts, page_response
 from meals.models import ALLERGENS, DIET_LABELS, Meal, SeatBlock, Shift
+from meals.sourcing import meal_cost
 
 ALLERGEN_LABELS = dict(ALLERGENS)
 DIET_LABEL_NAMES = dict(DIET_LABELS)
@@ -148,6 +149,7 @@ def meal_page_context(meal: Meal, *, request, form=None) -> dict:
     decorate_meal(meal, now=now)
     return {
         "meal": meal,
+        "cost": meal_cost(meal, now=now),  # the cost price and shares, from the purchases (meals/sourcing.py)
         "form": form or BookingForm(meal=meal),
         "can_book_on_behalf": can_book_on_behalf(request.user),
     }
@@ -165,5 +167,9 @@ def meal_detail(request, pk: int):
     parts = page_parts(render_to_string("meals/meal.html", context, request=request))
     if key is not None:
         row = {name: getattr(meal, name) for name in ("id", "ends_at", "booking_opens_at", "booking_closes_at")}
-        _public_pages.put(key, parts, valid_until=_changes_at([row], now=now))
+        valid_until = _changes_at([row], now=now)
+        # The overheads per cover change when another meal of the month ends (its covers are counted then).
+        if context["cost"].changes_at is not None:
+            valid_until = min(valid_until, context["cost"].changes_at)
+        _public_pages.put(key, parts, valid_until=valid_until)
     return page_response(request, parts)
