@@ -41,6 +41,9 @@ MAX_SHIFT_SLOTS = 100
 # Euros: above these a number is a typo (the fields' own digits allow no more).
 MAX_COST_PRICE = 10_000
 MAX_AMOUNT = 100_000
+# Sourcing: a supplier farther than the Earth's circumference, a line of 100 tonnes, are typos.
+MAX_DISTANCE_KM = 40_000
+MAX_WEIGHT_KG = 100_000
 
 _ASCII_INT = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 

@@ -101,6 +101,11 @@ WATCHED = {
     "members.Member": ("meals", "board"),  # helpers' names; an erasure blanks its bookings with update()
     "members.Partner": ("meals",),
     "members.CantineSettings": ("cantine",),
+    # What a meal's cost price and shares are computed from (meals/sourcing.py).
+    "meals.Supplier": ("meals",),
+    "meals.Purchase": ("meals",),
+    "meals.PurchaseLine": ("meals",),
+    "meals.MealSupply": ("meals",),
 }
 KINDS = ("meals", "board", "cantine")
 # (model, kind) -> the only fields whose change that kind shows (else every write counts): a booking

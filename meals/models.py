@@ -144,6 +144,10 @@ class Meal(models.Model):
     cost_price = models.DecimalField(
         _("prix de revient par couvert"), max_digits=6, decimal_places=2, default=Decimal("9.00")
     )
+    # The typed cost price above is shown as it is when the coordinator says so (with why), or when no
+    # purchase is linked to the meal; otherwise the page shows food + overheads per cover (meals/sourcing.py).
+    cost_price_overridden = models.BooleanField(_("prix de revient fixé à la main"), default=False)
+    cost_price_note = models.CharField(_("pourquoi ce prix"), max_length=300, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(_("raison de l'annulation"), max_length=300, blank=True)
@@ -182,6 +186,10 @@ class Meal(models.Model):
             models.CheckConstraint(
                 condition=Q(capacity__lte=bounds.MAX_SEATS) & Q(cost_price__lt=bounds.MAX_COST_PRICE),
                 name="meal_numbers_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(cost_price_overridden=False) | ~Q(cost_price_note=""),
+                name="meal_cost_price_override_has_note",
             ),
         ]
 
@@ -776,3 +784,161 @@ class ReceiptLine(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ReceiptError("A receipt's line is never deleted.")
+# --- Sourcing: suppliers, purchases, what went into which meal (issue 17) --------------------
+
+
+class Supplier(models.Model):
+    class Kind(models.TextChoices):
+        PRODUCER = "producer", _("Producteur")
+        SHOP = "shop", _("Commerce")
+        WHOLESALER = "wholesaler", _("Grossiste")
+        ANTI_WASTE = "anti_waste", _("Banque alimentaire, anti-gaspillage")
+        DONOR = "donor", _("Donateur")
+
+    name = models.CharField(_("nom"), max_length=200, unique=True)
+    kind = models.CharField(_("type"), max_length=16, choices=Kind.choices, default=Kind.PRODUCER)
+    # Local by the cantine's rule: within ``CantineSettings.local_radius_km`` (meals/sourcing.py).
+    distance_km = models.PositiveIntegerField(
+        _("distance (km)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(bounds.MAX_DISTANCE_KM)],
+        help_text=_("Depuis la cantine, à peu près. Laissez vide si vous ne savez pas."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+    objects = WatchedQuerySet.as_manager()
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("fournisseur")
+        verbose_name_plural = _("fournisseurs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(distance_km__isnull=True) | Q(distance_km__lte=bounds.MAX_DISTANCE_KM),
+                name="supplier_distance_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["producer", "shop", "wholesaler", "anti_waste", "donor"]),
+                name="supplier_kind_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Purchase(models.Model):
+    """What was bought (or given) on one day from one supplier, in lines."""
+
+    class PaidBy(models.TextChoices):
+        CANTINE = "cantine", _("La cantine")
+        VOLUNTEER = "volunteer", _("Un bénévole, à rembourser")
+
+    date = models.DateField(_("date"), db_index=True)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchases")
+    paid_by = models.CharField(_("payé par"), max_length=16, choices=PaidBy.choices, default=PaidBy.CANTINE)
+    reimburse_to = models.CharField(_("bénévole à rembourser"), max_length=200, blank=True)
+    reimbursed_on = models.DateField(_("remboursé le"), null=True, blank=True)
+    receipt = models.FileField(_("photo du ticket"), upload_to="receipts/%Y/%m/", blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+    objects = WatchedQuerySet.as_manager()
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("achat")
+        verbose_name_plural = _("achats")
+        permissions = [("manage_purchases", _("Peut saisir les achats et voir l'approvisionnement"))]
+        constraints = [
+            models.CheckConstraint(condition=within_days("date"), name="purchase_date_in_range"),
+            models.CheckConstraint(
+                condition=(Q(paid_by="cantine") & Q(reimburse_to="") & Q(reimbursed_on__isnull=True))
+                | (Q(paid_by="volunteer") & ~Q(reimburse_to="")),
+                name="purchase_reimbursement_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(reimbursed_on__isnull=True) | within_days("reimbursed_on"),
+                name="purchase_reimbursed_on_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier} — {self.date:%Y-%m-%d}"
+
+    @property
+    def to_reimburse(self) -> bool:
+        return self.paid_by == self.PaidBy.VOLUNTEER and self.reimbursed_on is None
+
+
+class PurchaseLine(models.Model):
+    """One product of a purchase. Its *value* is what was paid plus, for a gift in kind, its valuation."""
+
+    purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, related_name="lines")
+    product = models.CharField(_("produit"), max_length=200)
+    quantity = models.DecimalField(_("quantité"), max_digits=9, decimal_places=2, null=True, blank=True)
+    unit = models.CharField(_("unité"), max_length=20, blank=True)
+    weight_kg = models.DecimalField(_("poids (kg)"), max_digits=9, decimal_places=3, default=Decimal("0"))
+    amount = models.DecimalField(_("montant payé"), max_digits=9, decimal_places=2, default=Decimal("0.00"))
+    organic = models.BooleanField(_("bio"), default=False)
+    local = models.BooleanField(_("local"), default=False)
+    bulk = models.BooleanField(_("en vrac"), default=False)
+    saved = models.BooleanField(_("sauvé du gaspillage (invendu, don)"), default=False)
+    is_gift_in_kind = models.BooleanField(_("don en nature"), default=False)
+    valuation = models.DecimalField(_("valeur du don"), max_digits=9, decimal_places=2, default=Decimal("0.00"))
+
+
+    objects = WatchedQuerySet.as_manager()
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("ligne d'achat")
+        verbose_name_plural = _("lignes d'achat")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(amount__lt=bounds.MAX_AMOUNT), name="purchase_line_amount_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(valuation__gte=0) & Q(valuation__lt=bounds.MAX_AMOUNT),
+                name="purchase_line_valuation_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_kg__gte=0) & Q(weight_kg__lt=bounds.MAX_WEIGHT_KG),
+                name="purchase_line_weight_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | (Q(quantity__gt=0) & Q(quantity__lt=bounds.MAX_WEIGHT_KG)),
+                name="purchase_line_quantity_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_gift_in_kind=True) | Q(valuation=0), name="purchase_line_valuation_only_for_gifts"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.product
+
+
+class MealSupply(models.Model):
+    """A share (in %) of a purchase that went into a meal. A purchase's shares add up to 100 % at most."""
+
+    meal = models.ForeignKey(Meal, on_delete=models.PROTECT, related_name="supplies")
+    purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, related_name="supplies")
+    share = models.DecimalField(_("part de l'achat (%)"), max_digits=5, decimal_places=2, default=Decimal("100"))
+
+
+    objects = WatchedQuerySet.as_manager()
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("achat utilisé pour un repas")
+        verbose_name_plural = _("achats utilisés pour des repas")
+        constraints = [
+            models.UniqueConstraint(fields=["meal", "purchase"], name="one_supply_per_meal_and_purchase"),
+            models.CheckConstraint(condition=Q(share__gt=0) & Q(share__lte=100), name="meal_supply_share_is_percent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purchase} → {self.meal} ({self.share} %)"

@@ -6,6 +6,7 @@ from meals.views import messages as message_views
 from meals.views import receipts as receipt_views
 from meals.views import reports as report_views
 from meals.views import shifts as shift_views
+from meals.views import sourcing as sourcing_views
 from members.converters import SmsCodeConverter, TokenConverter
 
 app_name = "meals"
@@ -70,6 +71,16 @@ urlpatterns = [
     path("dons/registre.csv", receipt_views.receipts_csv, name="receipts_csv"),
     path("comptabilite/", receipt_views.accounting_page, name="accounting"),
     path("comptabilite/export.csv", receipt_views.accounting_csv, name="accounting_csv"),
+    # Purchases and sourcing (issue 17) ----------------------------------
+    path("achats/", sourcing_views.purchase_list, name="purchases"),
+    path("achats/nouvel-achat/", sourcing_views.purchase_new, name="purchase_new"),
+    path("achats/<int:pk>/", sourcing_views.purchase_detail, name="purchase"),
+    path("achats/<int:pk>/rembourse/", sourcing_views.purchase_reimbursed, name="purchase_reimbursed"),
+    path("achats/<int:pk>/ticket/", sourcing_views.purchase_receipt, name="purchase_receipt"),
+    path("achats/fournisseurs/", sourcing_views.supplier_list, name="suppliers"),
+    path("achats/repas/<int:pk>/", sourcing_views.meal_sourcing, name="meal_sourcing"),
+    path("bilans/approvisionnement/", sourcing_views.report_sourcing, name="report_sourcing"),
+    path("bilans/approvisionnement.csv", sourcing_views.report_sourcing_csv, name="report_sourcing_csv"),
     # Messages (issue: outbox) -------------------------------------------
     path("messages/", message_views.outbox, name="outbox"),
     path("messages/<int:pk>/renvoyer/", message_views.outbox_retry, name="outbox_retry"),

@@ -14,6 +14,7 @@ def roles(request) -> dict:
             "cantine": user.has_perm("members.change_cantinesettings"),
             "outbox": user.has_perm("meals.manage_outbox"),
             "receipts": user.has_perm("meals.manage_receipts"),
+            "purchases": user.has_perm("meals.manage_purchases"),
         }
     }
 

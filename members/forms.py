@@ -15,7 +15,7 @@ from cantine.bounds import DayField
 from meals.idempotency import KeyedForm
 from meals.money import AmountField
 from members import lockout, services
-from members.models import CantineSettings, Member, Partner, PaymentMethod
+from members.models import MAX_OVERHEAD, MAX_RADIUS_KM, CantineSettings, Member, Partner, PaymentMethod
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -260,6 +260,9 @@ def image_type(head: bytes) -> str:
     return ""
 
 
+OVERHEAD_CEILING = Decimal(MAX_OVERHEAD) - Decimal("0.01")
+
+
 class CantineSettingsForm(forms.ModelForm):
     map_upload = forms.FileField(
         label=_("Plan (une image)"),
@@ -292,6 +295,23 @@ class CantineSettingsForm(forms.ModelForm):
         max_length=200,
         assume_scheme="https",
     )
+
+    # Sourcing (meals/sourcing.py): left empty, a figure is 0 (the radius: 150 km).
+    local_radius_km = forms.IntegerField(
+        label=_("Local : à moins de (km)"),
+        required=False,
+        min_value=0,
+        max_value=MAX_RADIUS_KM,
+        help_text=_("Un fournisseur à cette distance de la cantine ou moins compte comme local. 150 si vide."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    overhead_rent = AmountField(label=_("Loyer et charges, par mois"), required=False, ceiling=OVERHEAD_CEILING)
+    overhead_salary = AmountField(label=_("Salaires, par mois"), required=False, ceiling=OVERHEAD_CEILING)
+    overhead_energy = AmountField(
+        label=_("Énergie (gaz, électricité, eau), par mois"), required=False, ceiling=OVERHEAD_CEILING
+    )
+    overhead_other = AmountField(label=_("Autres frais, par mois"), required=False, ceiling=OVERHEAD_CEILING)
+    SOURCING = ["local_radius_km", "overhead_rent", "overhead_salary", "overhead_energy", "overhead_other"]
 
     class Meta:
         model = CantineSettings
@@ -337,6 +357,8 @@ class CantineSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.SOURCING:  # not in Meta.fields: the instance does not fill them by itself
+            self.initial.setdefault(name, getattr(self.instance, name))
         plan = ["map_upload", "map_remove", "map_description", "map_link"]
         if not self.instance.has_map:
             del self.fields["map_remove"]
@@ -367,6 +389,7 @@ class CantineSettingsForm(forms.ModelForm):
                 css_id="receipts",
             ),
             Fieldset(_("Comptabilité"), "partner_account", "volunteer_hourly_rate"),
+            Fieldset(_("Approvisionnement et frais du mois (le prix de revient)"), *self.SOURCING),
         )
 
     def clean_phone(self):
@@ -438,6 +461,10 @@ class CantineSettingsForm(forms.ModelForm):
     def values(self) -> dict:
         """What ``cantine_settings_update`` writes."""
         values = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        radius = self.cleaned_data.get("local_radius_km")
+        values["local_radius_km"] = 150 if radius is None else radius
+        for name in self.SOURCING[1:]:
+            values[name] = self.cleaned_data.get(name) or Decimal("0.00")
         if self.cleaned_data.get("map_upload"):
             values["map_image"], values["map_image_type"] = self.cleaned_data["map_upload"]
         elif self.cleaned_data.get("map_remove"):

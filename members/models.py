@@ -23,6 +23,9 @@ class PaymentMethod(models.TextChoices):
 
 # 24 random bytes: 32 characters of URL-safe base64 (the URL converter matches exactly these).
 TOKEN_BYTES = 24
+# The cantine's sourcing settings: a radius beyond the Earth's, a month's bill of a million euros, are typos.
+MAX_RADIUS_KM = 40_000
+MAX_OVERHEAD = 1_000_000
 TOKEN_LENGTH = 32
 
 
@@ -273,6 +276,25 @@ class CantineSettings(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("999.99"))],
         help_text=_("En euros, par exemple 11,88 (le SMIC horaire brut). 0 : pas de contributions en nature."),
     )
+    # Sourcing (meals/sourcing.py): what « local » means, and the month's overheads shared by its covers.
+    local_radius_km = models.PositiveIntegerField(
+        _("local : à moins de (km)"),
+        default=150,
+        validators=[MaxValueValidator(MAX_RADIUS_KM)],
+        help_text=_("Un fournisseur à cette distance de la cantine ou moins compte comme local."),
+    )
+    overhead_rent = models.DecimalField(
+        _("loyer et charges, par mois"), max_digits=9, decimal_places=2, default=Decimal("0.00")
+    )
+    overhead_salary = models.DecimalField(
+        _("salaires, par mois"), max_digits=9, decimal_places=2, default=Decimal("0.00")
+    )
+    overhead_energy = models.DecimalField(
+        _("énergie (gaz, électricité, eau), par mois"), max_digits=9, decimal_places=2, default=Decimal("0.00")
+    )
+    overhead_other = models.DecimalField(
+        _("autres frais, par mois"), max_digits=9, decimal_places=2, default=Decimal("0.00")
+    )
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
@@ -283,10 +305,28 @@ class CantineSettings(models.Model):
     class Meta:
         verbose_name = _("réglages de la cantine")
         verbose_name_plural = _("réglages de la cantine")
-        constraints = [models.CheckConstraint(condition=Q(id=1), name="cantine_settings_single_row")]
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="cantine_settings_single_row"),
+            models.CheckConstraint(
+                condition=Q(local_radius_km__lte=MAX_RADIUS_KM)
+                & Q(overhead_rent__gte=0)
+                & Q(overhead_salary__gte=0)
+                & Q(overhead_energy__gte=0)
+                & Q(overhead_other__gte=0)
+                & Q(overhead_rent__lt=MAX_OVERHEAD)
+                & Q(overhead_salary__lt=MAX_OVERHEAD)
+                & Q(overhead_energy__lt=MAX_OVERHEAD)
+                & Q(overhead_other__lt=MAX_OVERHEAD),
+                name="cantine_settings_overheads_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def monthly_overheads(self) -> Decimal:
+        return self.overhead_rent + self.overhead_salary + self.overhead_energy + self.overhead_other
 
     @classmethod
     def defaults(cls) -> "CantineSettings":

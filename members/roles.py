@@ -52,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "members.change_cantinesettings",
         "meals.manage_outbox",
         "meals.manage_receipts",
+        "meals.manage_purchases",
     ],
     VOLUNTEER: [
         "meals.view_shift",

@@ -179,6 +179,16 @@ MATRIX: dict[str, Row] = {
     "meals:accounting": Row(none, COORDINATORS),
     "meals:accounting_csv": Row(none, COORDINATORS),
     # Messages (the outbox) and the links in SMS -------------------------------
+    # Purchases and sourcing (issue 17): no purchase in this world, so a purchase's pages are 404 to coordinators.
+    "meals:purchases": Row(none, COORDINATORS),
+    "meals:purchase_new": Row(none, "login login 403 403 302", post=POST_COORDINATORS),
+    "meals:purchase": Row(lambda w: {"pk": 999_999}, "login login 403 403 404", post=POST_COORDINATORS),
+    "meals:purchase_reimbursed": Row(lambda w: {"pk": 999_999}, POST_ONLY, post=POST_COORDINATORS),
+    "meals:purchase_receipt": Row(lambda w: {"pk": 999_999}, "login login 403 403 404"),
+    "meals:suppliers": Row(none, COORDINATORS, post=POST_COORDINATORS),
+    "meals:meal_sourcing": Row(meal_pk, COORDINATORS, post=POST_COORDINATORS),
+    "meals:report_sourcing": Row(none, COORDINATORS),
+    "meals:report_sourcing_csv": Row(none, COORDINATORS),
     "meals:outbox": Row(none, COORDINATORS),
     "meals:outbox_retry": Row(lambda w: {"pk": w.message.pk}, POST_ONLY, post=POST_COORDINATORS),
     "meals:short_link": Row(lambda w: {"code": w.sms_code}, "404 302 302 302 302"),

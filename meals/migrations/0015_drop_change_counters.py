@@ -6,7 +6,7 @@ trigger, no counter table. The default cache's table (migration 0002) stays:
 it holds the generations, the kept fragments and the sessions.
 
 The migrations in between that put back the SQLite triggers after a table
-rebuild (meals 0009 and 0012, members 0006 and 0007) run before it.
+rebuild (meals 0009 and 0012, members 0006, 0007 and 0008) run before it.
 """
 
 from importlib import import_module
@@ -31,8 +31,8 @@ def create(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         # Last of all: the migrations before it still put back SQLite's triggers after a table rebuild.
-        ("meals", "0013_money_kinds"),
-        ("members", "0007_receipt_settings"),
+        ("meals", "0014_sourcing"),
+        ("members", "0008_overheads"),
     ]
 
     operations = [migrations.RunPython(drop, create)]

@@ -24,6 +24,7 @@ from meals.services.booking import (
     can_book_on_behalf,
     waitlist_position,
 )
+from meals.sourcing import meal_cost
 from meals.views.public import decorate_meal, meal_page_context
 
 # A private link stops working a month after its meal: the guest's details
@@ -137,6 +138,7 @@ def booking_detail(request, token: str):
         {
             "booking": booking,
             "meal": booking.meal,
+            "cost": meal_cost(booking.meal),  # the same price and shares as the meal's page
             "position": waitlist_position(booking),
             "private_url": booking_url(booking),
         },
@@ -228,6 +230,7 @@ def book_on_behalf_done(request, token: str):
         {
             "booking": booking,
             "meal": booking.meal,
+            "cost": meal_cost(booking.meal),  # the same price and shares as the meal's page
             "position": waitlist_position(booking),
             "private_url": booking_url(booking),
             "token_groups": [booking.token[n : n + 4] for n in range(0, len(booking.token), 4)],

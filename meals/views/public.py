@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from meals import cache, selectors
 from meals.models import ALLERGENS, DIET_LABELS, HELP_ROLES, Meal, SeatBlock
 from meals.selectors import UPCOMING_DAYS
+from meals.sourcing import meal_cost
 
 ALLERGEN_LABELS = dict(ALLERGENS)
 DIET_LABEL_NAMES = dict(DIET_LABELS)
@@ -77,14 +78,19 @@ def upcoming(request):
     )
 
 
-def _meal_body_context(meal: Meal, *, form=None, can_book_on_behalf: bool) -> dict:
+def _meal_body_context(meal: Meal, *, form=None, can_book_on_behalf: bool, now) -> dict:
     """The meal's card and its booking form, rendered without the request (meals/cache.py)."""
     from meals.forms.booking import BookingForm
 
     form = form or BookingForm(meal=meal)
     # The page around the form gives it its CSRF token (an <input form="booking-form"> in meal.html).
     form.helper.disable_csrf = True
-    return {"meal": meal, "form": form, "can_book_on_behalf": can_book_on_behalf}
+    return {
+        "meal": meal,
+        "cost": meal_cost(meal, now=now),  # the cost price and shares, from the purchases (meals/sourcing.py)
+        "form": form,
+        "can_book_on_behalf": can_book_on_behalf,
+    }
 
 
 def _can_book_on_behalf(user) -> bool:
@@ -99,7 +105,7 @@ def meal_page_context(meal: Meal, *, request, form=None) -> dict:
     if not hasattr(meal, "helping_shifts"):
         meal.helping_shifts = list(meal.shifts.filter(role__in=HELP_ROLES).order_by("starts_at"))
     decorate_meal(meal, now=now)
-    context = _meal_body_context(meal, form=form, can_book_on_behalf=_can_book_on_behalf(request.user))
+    context = _meal_body_context(meal, form=form, can_book_on_behalf=_can_book_on_behalf(request.user), now=now)
     parts = {name: mark_safe(render_to_string(template, context)) for name, template in MEAL_PAGE.items()}  # noqa: S308
     return {**parts, "form": context["form"]}
 
@@ -112,13 +118,18 @@ def meal_detail(request, pk: int):
     def build():
         meal = selectors.meal_for_page(pk, now=now)
         decorate_meal(meal, now=now)
-        return _meal_body_context(meal, can_book_on_behalf=can_book_on_behalf), _changes_at([meal], now=now)
+        context = _meal_body_context(meal, can_book_on_behalf=can_book_on_behalf, now=now)
+        valid_until = _changes_at([meal], now=now)
+        # The overheads per cover change when another meal of the month ends (its covers count then).
+        if context["cost"].changes_at is not None:
+            valid_until = min(filter(None, (valid_until, context["cost"].changes_at)))
+        return context, valid_until
 
     return cache.kept_page(
         request,
         "meals/meal.html",
         parts=MEAL_PAGE,
-        kinds=("meals",),
+        kinds=("meals", "cantine"),  # the cost price reads the month's overheads
         build=build,
         now=now,
         vary=(pk, can_book_on_behalf),

@@ -56,3 +56,23 @@ def test_seed_demo_year_scale_keeps_counters_consistent_with_rows(capsys):
     # Contributions only for people who came.
     for contribution in Contribution.objects.filter(booking__isnull=False).select_related("booking"):
         assert contribution.booking.checked_in_at is not None
+
+
+@pytest.mark.django_db
+def test_seed_demo_year_has_purchases_for_the_meals_already_bought_for(capsys):
+    """Issue 17: the benchmark's year has purchases (two per meal, three lines or a gift), linked to its meals."""
+    from meals import sourcing
+    from meals.models import MealSupply, Purchase
+
+    call_command("seed_demo", "--scale", "year", "--meals", "12")
+    assert "achats" in capsys.readouterr().out
+    from datetime import timedelta
+
+    # Bought the day before the meal: up to tomorrow's meal.
+    tomorrow = sourcing.timezone.localdate() + timedelta(days=1)
+    past = [meal for meal in Meal.objects.all() if sourcing.timezone.localtime(meal.starts_at).date() <= tomorrow]
+    assert Purchase.objects.count() == 2 * len(past) > 0
+    assert MealSupply.objects.filter(meal__in=past).count() == MealSupply.objects.count() == 2 * len(past)
+    served = Meal.objects.filter(ends_at__lt=sourcing.timezone.now()).first()
+    cost = sourcing.meal_cost(served)
+    assert cost.computed and cost.shares.by_value["local"] > 0

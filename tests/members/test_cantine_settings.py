@@ -389,3 +389,30 @@ def test_before_anything_is_written_the_first_visit_page_welcomes_in_default_wor
     page = text(client.get(FIRST_VISIT_URL))
     assert "Poussez la porte" in page and "Prix libre et conscient" in page
     assert "Comment venir</h2>" not in page
+
+
+def test_coordinator_sets_the_monthly_overheads_and_the_local_radius(client, coordinator):
+    """Issue 17: the overheads per cover come from this monthly budget; « local » from this radius."""
+    from decimal import Decimal
+
+    from meals.idempotency import new_key
+
+    client.force_login(coordinator)
+    page = client.get(reverse("members:cantine_settings")).content.decode()
+    assert 'name="overhead_rent"' in page and 'name="local_radius_km"' in page
+    response = client.post(
+        reverse("members:cantine_settings"),
+        {
+            "form_key": new_key(),
+            "name": "La Cantine",
+            "local_radius_km": "80",
+            "overhead_rent": "600",
+            "overhead_salary": "1500,50",
+            "overhead_energy": "",
+            "overhead_other": "99,50",
+        },
+    )
+    assert response.status_code == 302
+    row = CantineSettings.objects.get()
+    assert row.local_radius_km == 80
+    assert row.monthly_overheads == Decimal("2200.00")

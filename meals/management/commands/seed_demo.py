@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from meals.management.commands._seed_sourcing import seed_purchases
 from meals.management.commands._seed_year import demo_meal, guest_booking, seed_year
 from meals.models import Booking, Contribution, Meal, SeatBlock, Shift, ShiftSignup
 from meals.services.shifts import shifts_create_default
@@ -168,6 +169,7 @@ class Command(BaseCommand):
             volunteers = self.create_volunteers(rng, users[VOLUNTEER])
             meals = self.create_meals(rng)
             self.fill_meals(rng, meals, guests, volunteers, partner, users[COORDINATOR])
+            seed_purchases(rng=rng, meals=meals, by=users[COORDINATOR])
         self.stdout.write(self.style.SUCCESS(f"Données de démonstration : {len(meals)} repas, {len(guests)} convives."))
         self.stdout.write(f"Identifiants (mot de passe : {DEMO_PASSWORD})")
         for email, first, _last, group in LOGINS:
@@ -186,10 +188,12 @@ class Command(BaseCommand):
                 volunteer_user=users[VOLUNTEER],
                 menus=MENUS,
             )
+            counts["purchases"] = seed_purchases(rng=rng, by=users[COORDINATOR])
         self.stdout.write(
             self.style.SUCCESS(
                 "Une année de données : {meals} repas, {members} membres, {bookings} réservations, "
-                "{contributions} participations, {signups} inscriptions aux créneaux.".format(**counts)
+                "{contributions} participations, {signups} inscriptions aux créneaux, "
+                "{purchases} achats.".format(**counts)
             )
         )
         self.stdout.write(f"Identifiants (mot de passe : {DEMO_PASSWORD})")
@@ -223,6 +227,11 @@ class Command(BaseCommand):
                 "first_visit": "Poussez la grande porte verte : Claire ou un·e bénévole vous accueille, "
                 "vous fait visiter la cuisine et vous présente à la tablée. Vous pouvez venir seulement manger, "
                 "ou aider à éplucher, à mettre la table ou à faire la vaisselle. Pas besoin de savoir cuisiner !",
+                # The month's overheads shared by its covers (meals/sourcing.py): about 8 € a cover.
+                "overhead_rent": Decimal("1200.00"),
+                "overhead_salary": Decimal("3500.00"),
+                "overhead_energy": Decimal("400.00"),
+                "overhead_other": Decimal("300.00"),
                 "price_rule": "Prix libre et conscient : le repas coûte environ 9 € à la cantine, c'est écrit "
                 "au tableau. Chacun donne ce qu'il peut, de 1 € à 15 € ou plus ; personne n'est refusé.",
             },
