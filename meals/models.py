@@ -784,6 +784,8 @@ class ReceiptLine(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ReceiptError("A receipt's line is never deleted.")
+
+
 # --- Sourcing: suppliers, purchases, what went into which meal (issue 17) --------------------
 
 
@@ -807,8 +809,8 @@ class Supplier(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
-
     objects = WatchedQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("fournisseur")
@@ -847,8 +849,8 @@ class Purchase(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-
     objects = WatchedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-date", "-pk"]
         verbose_name = _("achat")
@@ -891,8 +893,8 @@ class PurchaseLine(models.Model):
     is_gift_in_kind = models.BooleanField(_("don en nature"), default=False)
     valuation = models.DecimalField(_("valeur du don"), max_digits=9, decimal_places=2, default=Decimal("0.00"))
 
-
     objects = WatchedQuerySet.as_manager()
+
     class Meta:
         ordering = ["pk"]
         verbose_name = _("ligne d'achat")
@@ -929,8 +931,8 @@ class MealSupply(models.Model):
     purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, related_name="supplies")
     share = models.DecimalField(_("part de l'achat (%)"), max_digits=5, decimal_places=2, default=Decimal("100"))
 
-
     objects = WatchedQuerySet.as_manager()
+
     class Meta:
         ordering = ["pk"]
         verbose_name = _("achat utilisé pour un repas")
