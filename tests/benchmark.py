@@ -479,6 +479,12 @@ def form_post(port: int, page: str, action: str, cookie: str, fields: dict[str, 
     if not match:
         sys.exit(f"no form posting to {action} on {page}")
     hidden = hidden_fields(match.group(1))
+    # Inputs outside the form that name it (``form="…"``) are sent with it, as a browser does: the kept
+    # meal page gives its form the CSRF token that way (meals/cache.py).
+    form_id = re.search(r'\bid="([^"]+)"', match.group(0).split(">", 1)[0])
+    if form_id:
+        outside = "".join(re.findall(r'<input[^>]*\bform="' + re.escape(form_id.group(1)) + r'"[^>]*>', html))
+        hidden.update(hidden_fields(outside))
     key_field = next((name for name in hidden if name in KEY_FIELDS), "")
     key = hidden.pop(key_field, "")
     body = urlencode({**hidden, **fields}).replace("%7Bunique%7D", "{unique}")

@@ -2,23 +2,8 @@
 
 import django.core.validators
 from decimal import Decimal
-import importlib
 
 from django.db import migrations, models
-
-
-# SQLite adds these columns by copying each table into a new one, without its
-# change-counter triggers: the member's (meals 0005) and the settings' (members 0005).
-def restore_sqlite_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor != "sqlite":
-        return
-    importlib.import_module("members.migrations.0006_sms_opt_out").restore_sqlite_triggers(apps, schema_editor)
-    settings_triggers = importlib.import_module("members.migrations.0005_cantine_settings")
-    for counter in settings_triggers.COUNTERS:
-        for event in ("INSERT", "UPDATE", "DELETE"):
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {settings_triggers._trigger(counter, event)}", params=None)
-    settings_triggers.create_triggers(apps, schema_editor)
-
 
 
 class Migration(migrations.Migration):
@@ -28,8 +13,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Unapplying removes the columns (another rebuild): the triggers come back last.
-        migrations.RunPython(migrations.RunPython.noop, restore_sqlite_triggers),
         migrations.AddField(
             model_name='cantinesettings',
             name='association_object',
@@ -90,5 +73,4 @@ class Migration(migrations.Migration):
             name='street',
             field=models.CharField(blank=True, max_length=200, verbose_name='adresse'),
         ),
-        migrations.RunPython(restore_sqlite_triggers, migrations.RunPython.noop),
     ]

@@ -5,8 +5,8 @@ cache, changed when the models are saved or deleted (meals/cache.py): no
 trigger, no counter table. The default cache's table (migration 0002) stays:
 it holds the generations, the kept fragments and the sessions.
 
-The migrations in between that put back the SQLite triggers after a table
-rebuild (meals 0009 and 0012, members 0006, 0007 and 0008) run before it.
+It comes before every later migration, so none of them has to put back the
+triggers SQLite loses when it rebuilds a table to add a column.
 """
 
 from importlib import import_module
@@ -30,9 +30,8 @@ def create(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        # Last of all: the migrations before it still put back SQLite's triggers after a table rebuild.
-        ("meals", "0014_sourcing"),
-        ("members", "0008_overheads"),
+        ("meals", "0009_bounded_values"),
+        ("members", "0005_cantine_settings"),
     ]
 
     operations = [migrations.RunPython(drop, create)]
