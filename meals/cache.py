@@ -15,7 +15,9 @@ cache, under ``generation:<kind>``.
   board shows;
 - ``cantine``: the cantine's settings (its name, address, phone), which every
   page's header and footer show (``members.models.cantine_settings()`` keeps
-  the row under it with ``kept_value()``, and a whole kept page depends on it).
+  the row under it with ``kept_value()``, and a whole kept page depends on it);
+- ``door``: a meal's bookings, check-ins and contributions, which the door
+  desk's guest rows show (150 rows took two thirds of the desk's CPU time).
 
 ``WATCHED`` below says which models belong to which kinds. Saving or deleting
 one of them (a service, a form, the admin, the shell) sends Django's
@@ -92,14 +94,15 @@ from django.utils.translation import get_language
 
 # Model label -> the kinds of data whose generation a write to it changes.
 WATCHED = {
-    "meals.Meal": ("meals", "board"),
+    "meals.Meal": ("meals", "board", "door"),
     "meals.MealSeries": ("meals", "board"),  # its meals are bulk-created with it
     "meals.Shift": ("meals", "board"),
     "meals.ShiftSignup": ("meals", "board"),  # its shift's count changes with it (an update())
     "meals.SeatBlock": ("meals",),
-    "meals.Booking": ("meals",),
+    "meals.Booking": ("meals", "door"),
+    "meals.Contribution": ("door",),  # what each guest gave, on the door desk's rows
     "members.Member": ("meals", "board"),  # helpers' names; an erasure blanks its bookings with update()
-    "members.Partner": ("meals",),
+    "members.Partner": ("meals", "door"),
     "members.CantineSettings": ("cantine",),
     # What a meal's cost price and shares are computed from (meals/sourcing.py).
     "meals.Supplier": ("meals",),
@@ -107,7 +110,7 @@ WATCHED = {
     "meals.PurchaseLine": ("meals",),
     "meals.MealSupply": ("meals",),
 }
-KINDS = ("meals", "board", "cantine")
+KINDS = ("meals", "board", "cantine", "door")
 # (model, kind) -> the only fields whose change that kind shows (else every write counts): a booking
 # changes the meal's seat counter, which the shift board does not show.
 SHOWN = {

@@ -452,6 +452,8 @@ class Contribution(models.Model):
     )
     void_reason = models.CharField(_("raison de l'annulation"), max_length=300, blank=True)
 
+    objects = WatchedQuerySet.as_manager()
+
     class Meta:
         ordering = ["recorded_at", "pk"]
         verbose_name = _("participation")

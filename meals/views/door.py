@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -59,11 +58,17 @@ def _focus(form, name: str = "") -> None:
     form.fields[name].widget.attrs["autofocus"] = True
 
 
-def _guest_rows(request, meal: Meal, shown: list[Booking], q: str):
-    """The guests' rows, rendered for each request: their forms carry this request's own values (CSRF token)."""
-    return render_to_string(
-        "meals/door/includes/guest_rows.html", {"bookings": shown, "meal": meal, "q": q}, request=request
+def _guest_rows(meal: Meal, shown: list[Booking], q: str):
+    """The guests' rows, kept under the ``door`` generation (meals/cache.py): rendered without the request,
+    their buttons submit the page's ``door-actions`` form, which carries this request's CSRF token."""
+    kept = cache.kept(
+        {"rows": "meals/door/includes/guest_rows.html"},
+        kinds=("door",),
+        build=lambda: ({"bookings": shown, "meal": meal}, None),
+        now=timezone.now(),
+        vary=(meal.pk, q),
     )
+    return kept["rows"]
 
 
 def _booking_field(form: ContributionForm):
@@ -116,7 +121,7 @@ def _desk(request, meal: Meal, *, contribution_form=None, walk_in_form=None, til
     context = {
         "meal": meal,
         "bookings": shown,
-        "guest_rows": _guest_rows(request, meal, shown, q) if shown else "",
+        "guest_rows": _guest_rows(meal, shown, q) if shown else "",
         "walk_ins": desk.walk_ins,
         # Promoted today with a phone only: call them (meals.services.booking.promote_waiting).
         "to_call": [b for b in bookings if b.call_needed],
