@@ -5,7 +5,8 @@ import io
 import json
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 
 import pytest
 from django.urls import reverse
@@ -17,6 +18,7 @@ from meals.models import Booking, Message
 from meals.outbox import PermanentFailure, TemporaryFailure, UncertainDelivery
 from meals.services.booking import booking_cancel, booking_place
 from members.models import CantineSettings, Member
+from tests.conftest import PARIS
 
 # Brevo's stand-in ------------------------------------------------------------------------------
 
@@ -286,7 +288,14 @@ def test_a_message_the_provider_refused_is_on_the_failed_messages_page(client, m
 # The door desk: phone-only guests promoted today, to call ---------------------------------------------------
 
 
-def test_a_phone_only_guest_promoted_today_is_on_the_desk_to_call_until_ticked_off(client, coordinator, meal_soon):
+def test_a_phone_only_guest_promoted_today_is_on_the_desk_to_call_until_ticked_off(
+    client, coordinator, make_meal, clock
+):
+    # The morning of the meal, whatever the time of day the suite runs (a meal "in five hours" is tomorrow
+    # after 19:00, and then nobody is promoted "today").
+    real_now, move = clock
+    meal_soon = make_meal()
+    move(datetime.combine(timezone.localdate(meal_soon.starts_at), clock_time(9, 0), tzinfo=PARIS) - real_now)
     first = booking_place(meal=meal_soon, name="Jeanne", email="jeanne@example.org").booking
     Booking.objects.filter(pk=first.pk).update(party_size=1)
     meal_soon.capacity = 1
