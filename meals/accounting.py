@@ -12,7 +12,8 @@ Each entry is two lines (debit, credit) sharing ``EcritureNum``:
 - a till closing that did not balance (the last closing of a meal, not a
   reopened one): a surplus is debit 530 / credit 758, a shortfall debit 658 /
   credit 530;
-- the volunteers' hours of each meal (shift length × volunteers), valued at
+- the volunteers' hours of each meal (shift length × volunteers marked as
+  come by a coordinator: attendance, not sign-ups), valued at
   the configured hourly rate: debit 864 / credit 875 (contributions in kind,
   ANC 2018-06), when the rate is above 0.
 
@@ -196,6 +197,7 @@ def export_lines(*, start: date, end: date, cantine: CantineSettings | None = No
             shift__meal__starts_at__gte=low,
             shift__meal__starts_at__lt=high,
             shift__meal__status=Meal.Status.SCHEDULED,
+            attended=ShiftSignup.Attendance.CAME,
         ).values_list("shift__meal_id", "shift__starts_at", "shift__ends_at")
         for meal_id, starts, ends in signups:
             seconds[meal_id] = seconds.get(meal_id, 0) + max((ends - starts).total_seconds(), 0)

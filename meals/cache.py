@@ -104,6 +104,9 @@ WATCHED = {
     "members.Member": ("meals", "board"),  # helpers' names; an erasure blanks its bookings with update()
     "members.Partner": ("meals", "door"),
     "members.CantineSettings": ("cantine",),
+    # Why a volunteer cannot claim a shift yet (issue 18): what they met, what each role requires.
+    "members.Prerequisite": ("board",),
+    "meals.ShiftTemplate": ("board",),
     # What a meal's cost price and shares are computed from (meals/sourcing.py).
     "meals.Supplier": ("meals",),
     "meals.Purchase": ("meals",),

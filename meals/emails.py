@@ -96,7 +96,7 @@ def render(message: Message):
             return _account_mail(message)
         if message.kind == "tax_receipt":
             return _receipt_mail(message)
-        if message.kind in ("shift_reminder", "slot_open"):
+        if message.kind in ("shift_reminder", "slot_open", "volunteer_follow_up"):
             return _volunteer_mail(message)
         if message.kind == "meal_cancelled" and message.channel == Message.Channel.EMAIL:
             return _cancellation_mail(message)
@@ -210,6 +210,16 @@ def _volunteer_mail(message: Message):
     member = message.member
     if member is None or member.erased_at is not None:
         return None
+    if message.kind == "volunteer_follow_up":
+        signup = ShiftSignup.objects.select_related("shift__meal").filter(pk=message.context.get("signup")).first()
+        if signup is None:
+            return None
+        day = date_format(timezone.localtime(signup.shift.starts_at), "l")
+        context = {"member": member, "day": day, "board_url": settings.SITE_URL + reverse("meals:shifts")}
+        subject = punct(_("On ne vous a pas vu %(day)s, tout va bien ?") % {"day": day})
+        return _email(
+            message, subject=subject, text=punct(render_to_string("meals/shifts/email/follow_up.txt", context))
+        )
     if message.kind == "shift_reminder":
         signups = list(
             ShiftSignup.objects.filter(pk__in=message.context.get("signups", []), member=member)

@@ -320,6 +320,8 @@ class Shift(HasSlots, models.Model):
     # Filled slots; written only by meals.services under a row lock.
     taken = models.PositiveSmallIntegerField(default=0, editable=False)
     description = models.CharField(_("description"), max_length=300, blank=True)
+    # A newcomer (no trial shift yet) may claim these only: someone experienced shows them the ropes.
+    accompanied = models.BooleanField(_("avec un·e bénévole expérimenté·e"), default=False)
 
     objects = WatchedQuerySet.as_manager()
 
@@ -366,6 +368,12 @@ class ShiftTemplate(models.Model):
     )
     description = models.CharField(_("description"), max_length=300, blank=True)
     active = models.BooleanField(_("actif"), default=True)
+    # What a volunteer must have done to claim this role's shifts (members.Prerequisite kinds; issue 18).
+    requires = models.JSONField(_("prérequis"), default=list, blank=True)
+    accompanied = models.BooleanField(_("avec un·e bénévole expérimenté·e"), default=False)
+
+    # The board shows, per role, what a volunteer still lacks (meals/cache.py).
+    objects = WatchedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-minutes_before_meal", "role"]
@@ -388,6 +396,11 @@ class ShiftTemplate(models.Model):
 
 
 class ShiftSignup(models.Model):
+    class Attendance(models.TextChoices):
+        UNKNOWN = "unknown", _("à pointer")
+        CAME = "came", _("venu·e")
+        ABSENT = "absent", _("pas venu·e")
+
     shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="signups")
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="signups")
     # Set when a guest offered to help while booking a seat.
@@ -397,6 +410,17 @@ class ShiftSignup(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    # Marked by a coordinator once the shift has started (meals.services.shifts.attendance_mark); the reports'
+    # volunteer hours count the CAME ones only. Who did not come is shown to coordinators only.
+    attended = models.CharField(
+        _("présence"), max_length=8, choices=Attendance.choices, default=Attendance.UNKNOWN, db_index=True
+    )
+    attendance_marked_at = models.DateTimeField(null=True, blank=True)
+    attendance_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The kind « everything all right? » mail after a no-show: once.
+    followed_up_at = models.DateTimeField(null=True, blank=True)
 
     objects = WatchedQuerySet.as_manager()
 
@@ -406,6 +430,9 @@ class ShiftSignup(models.Model):
         verbose_name_plural = _("inscriptions aux créneaux")
         constraints = [
             models.UniqueConstraint(fields=["shift", "member"], name="one_signup_per_member_per_shift"),
+            models.CheckConstraint(
+                condition=Q(attended__in=["unknown", "came", "absent"]), name="shift_signup_attendance_known"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -62,6 +62,7 @@ KINDS = {
     "meal_cancelled": _("Repas annulé"),
     "shift_reminder": _("Rappel de créneau"),
     "slot_open": _("Un créneau s'est libéré"),
+    "volunteer_follow_up": _("Petit mot après une absence"),
     "account": _("Compte (mot de passe, inscription)"),
     "tax_receipt": _("Reçu fiscal"),
 }

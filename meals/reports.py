@@ -19,7 +19,10 @@ Definitions (the same on the page, in the lists behind it and in the CSV files):
   up to the end of the period;
 - contributions: voided ones never count in totals; they are listed apart;
 - shifts: a sign-up counts once its shift is over (its own ``ends_at``, so the
-  morning's cooking counts before lunch ends). *Helpers* are everyone with such
+  morning's cooking counts before lunch ends) **and a coordinator marked the
+  person as come** (issue 18: attendance, not sign-ups); the sign-ups of shifts
+  over but not marked yet are counted apart, *to mark* (« à pointer »), never as
+  worked, and no-shows not at all. *Helpers* are everyone with such
   a sign-up; *volunteers* are those with at least one sign-up of their own (not
   made by offering a hand with a booking); the others are *guests who
   lent a hand*. Hours count every helper.
@@ -204,7 +207,12 @@ def period_contributions(period: Period, *, now: datetime | None = None) -> Quer
 
 
 def period_signups(period: Period, *, now: datetime | None = None) -> QuerySet:
-    """Sign-ups for shifts of the period's meals that are over."""
+    """Sign-ups for shifts of the period's meals that are over, whose person came (marked by a coordinator)."""
+    return period_shifts_over(period, now=now).filter(attended=ShiftSignup.Attendance.CAME)
+
+
+def period_shifts_over(period: Period, *, now: datetime | None = None) -> QuerySet:
+    """Every sign-up for shifts of the period's meals that are over, whatever its attendance."""
     return ShiftSignup.objects.filter(_held("shift__meal__", period), _over("shift__", now or timezone.now()))
 
 
@@ -518,10 +526,14 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
     )
 
     signups = period_signups(period, now=now)
-    volunteer_totals = signups.aggregate(
-        signups=Count("pk"),
-        helpers=Count("member", distinct=True),
-        volunteers=Count("member", distinct=True, filter=VOLUNTEERED),
+    # One aggregate over every sign-up of the shifts over: the ones who came, and apart the ones to mark.
+    came, unmarked = Q(attended=ShiftSignup.Attendance.CAME), Q(attended=ShiftSignup.Attendance.UNKNOWN)
+    volunteer_totals = period_shifts_over(period, now=now).aggregate(
+        signups=Count("pk", filter=came),
+        helpers=Count("member", distinct=True, filter=came),
+        volunteers=Count("member", distinct=True, filter=came & VOLUNTEERED),
+        to_mark=Count("pk", filter=unmarked),
+        hours_to_mark=Sum(SHIFT_HOURS, filter=unmarked),
     )
     # In WHERE, the database runs EXISTS as one semi-join; inside an aggregate's
     # FILTER it would run it once per signup (half a second for a year on PostgreSQL).
@@ -621,6 +633,9 @@ def compute(period: Period, *, now: datetime | None = None) -> dict:
         # At most four roles: their sum is not a loop over rows.
         "volunteer_hours": hours(sum(row["hours"] or 0 for row in by_role_signups.values())),
         "roles": roles,
+        # Over, not marked yet: shown apart, never counted as worked.
+        "signups_to_mark": volunteer_totals["to_mark"],
+        "hours_to_mark": hours(volunteer_totals["hours_to_mark"]),
         "guests_who_helped": volunteer_totals["guests_who_helped"],
         "contributions_total": money["total"],
         "contributions_count": money["count"],

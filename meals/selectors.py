@@ -74,6 +74,10 @@ class BoardShift(HasSlots):
     helpers: list[str] = field(default_factory=list)
     mine: bool = False
     late: bool = False
+    accompanied: bool = False
+    # Why the viewer cannot claim it yet (meals/readiness.py), and where to do what is missing.
+    not_ready: str = ""
+    not_ready_url: str = ""
 
 
 @dataclass
@@ -93,7 +97,13 @@ def _window(now: datetime, days: int = BOARD_DAYS) -> Q:
 
 
 def board_meals(*, now: datetime, user_id: int, needing_only: bool) -> tuple[list[BoardMeal], datetime]:
-    """The board as ``now`` sees it, and the first instant the clock alone would change it."""
+    """The board as ``user_id`` sees it at ``now``, and the first instant the clock alone would change it.
+
+    Five queries whatever the number of shifts: the shifts, the sign-ups, the next shift to come,
+    what each role requires and what the viewer met (meals/readiness.py).
+    """
+    from meals.readiness import met_by_user, refusal, role_requirements
+
     window = _window(now)
     shift_rows = (
         Shift.objects.filter(window)
@@ -109,6 +119,7 @@ def board_meals(*, now: datetime, user_id: int, needing_only: bool) -> tuple[lis
             "description",
             "meal__title",
             "meal__starts_at",
+            "accompanied",
         )  # fmt: skip
     )
     signup_rows = (
@@ -124,15 +135,31 @@ def board_meals(*, now: datetime, user_id: int, needing_only: bool) -> tuple[lis
         starts_at__gte=now + timedelta(days=BOARD_DAYS), meal__status=Meal.Status.SCHEDULED
     ).aggregate(first=Min("starts_at"))["first"]
     changes = [entering - timedelta(days=BOARD_DAYS)] if entering else []
-    for pk, meal_id, role, starts_at, ends_at, slots, taken, description, title, meal_starts_at in shift_rows:
+    requires, met = role_requirements(), met_by_user(user_id)
+    for (
+        pk,
+        meal_id,
+        role,
+        starts_at,
+        ends_at,
+        slots,
+        taken,
+        description,
+        title,
+        meal_starts_at,
+        accompanied,
+    ) in shift_rows:
         meal = meals.get(meal_id)
         if meal is None:
             meal = meals[meal_id] = BoardMeal(pk=meal_id, title=title, starts_at=meal_starts_at)
         late = starts_at - now < RELEASE_CUTOFF
         shift = BoardShift(
             pk=pk, role=role, role_label=roles.get(role, role), starts_at=starts_at, ends_at=ends_at,
-            slots=slots, taken=taken, description=description, late=late,
+            slots=slots, taken=taken, description=description, late=late, accompanied=accompanied,
         )  # fmt: skip
+        refused = refusal(role=role, accompanied=accompanied, required=requires.get(role, ()), met=met)
+        if refused is not None:
+            shift.not_ready, shift.not_ready_url = refused.reason, refused.url
         meal.shifts.append(shift)
         by_pk[pk] = shift
         # It leaves the board when it starts; it becomes too late to release 24 hours before.

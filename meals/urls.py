@@ -1,5 +1,6 @@
 from django.urls import path, register_converter
 
+from meals.views import attendance as attendance_views
 from meals.views import booking, planning, public
 from meals.views import door as door_views
 from meals.views import messages as message_views
@@ -37,6 +38,10 @@ urlpatterns = [
     path("creneaux/<int:pk>/inscrire/", shift_views.assign, name="shift_assign"),
     path("creneaux/inscription/<int:pk>/retirer/", shift_views.unassign, name="shift_unassign"),
     path("creneaux/modele/", shift_views.template_edit, name="shift_template"),
+    path("creneaux/repas/<int:pk>/presences/", attendance_views.shift_attendance, name="shift_attendance"),
+    path("creneaux/inscription/<int:pk>/presence/", attendance_views.mark_attendance, name="mark_attendance"),
+    path("creneaux/a-relancer/", attendance_views.shift_followups, name="shift_followups"),
+    path("creneaux/inscription/<int:pk>/relancer/", attendance_views.shift_follow_up, name="shift_follow_up"),
     # Door desk (issue: door) ------------------------------------------
     path("accueil/", door_views.door_today, name="door_today"),
     path("accueil/repas/<int:pk>/", door_views.door_desk, name="door"),

@@ -15,7 +15,7 @@ from cantine.bounds import DayField
 from meals.idempotency import KeyedForm
 from meals.money import AmountField
 from members import lockout, services
-from members.models import MAX_OVERHEAD, MAX_RADIUS_KM, CantineSettings, Member, Partner, PaymentMethod
+from members.models import MAX_OVERHEAD, MAX_RADIUS_KM, CantineSettings, Member, Partner, PaymentMethod, Prerequisite
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -474,3 +474,22 @@ class CantineSettingsForm(forms.ModelForm):
         elif self.cleaned_data.get("signature_remove"):
             values["signature_image"], values["signature_image_type"] = b"", ""
         return values
+
+
+class AcknowledgeForm(KeyedForm):
+    """A volunteer says they read the hygiene rules, or signs the charter (« Avant de venir »)."""
+
+    kind = forms.ChoiceField(
+        label=_("Prérequis"),
+        choices=[
+            (Prerequisite.Kind.HYGIENE, Prerequisite.Kind.HYGIENE.label),
+            (Prerequisite.Kind.CHARTER, Prerequisite.Kind.CHARTER.label),
+        ],
+    )
+
+
+class PrerequisiteForm(KeyedForm):
+    """A coordinator records a prerequisite on a member's page (a trial shift done before the app knew it…)."""
+
+    kind = forms.ChoiceField(label=_("Prérequis"), choices=Prerequisite.Kind.choices)
+    note = forms.CharField(label=_("Note (facultatif)"), max_length=300, required=False)

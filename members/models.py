@@ -426,3 +426,45 @@ def cantine_settings_safe() -> CantineSettings:
         return cantine_settings()
     except Exception:  # noqa: BLE001 - an error page must show, whatever is broken
         return CantineSettings.defaults()
+
+
+class Prerequisite(models.Model):
+    """One thing a volunteer did before a role may count on them (issue 18): a dated fact, never edited.
+
+    The hygiene rules read and the charter signed are acknowledged by the
+    volunteer on « Avant de venir » or recorded by a coordinator on the
+    member's page; the trial shift is met when a coordinator marks the
+    volunteer present on a shift (``meals.services.shifts.attendance_mark``)
+    or records it. Which role needs which: ``meals.ShiftTemplate.requires``.
+    Written only through ``members.services.record_prerequisite``.
+    """
+
+    class Kind(models.TextChoices):
+        HYGIENE = "hygiene", _("consignes d'hygiène lues")
+        CHARTER = "charter", _("charte signée")
+        TRIAL = "trial", _("créneau d'essai fait")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="prerequisites")
+    kind = models.CharField(_("prérequis"), max_length=16, choices=Kind.choices)
+    met_at = models.DateTimeField(_("le"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    # The shift board shows, per volunteer, why a shift cannot be claimed yet (meals/cache.py).
+    objects = WatchedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["member", "kind"]
+        verbose_name = _("prérequis de bénévole")
+        verbose_name_plural = _("prérequis de bénévoles")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "kind"], name="one_prerequisite_per_member_and_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["hygiene", "charter", "trial"]), name="prerequisite_kind_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} — {self.get_kind_display()}"

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from meals.ratelimit import is_limited
-from members.models import CantineSettings, Member, Membership, Partner
+from members.models import CantineSettings, Member, Membership, Partner, Prerequisite
 from members.roles import PARTNER, VOLUNTEER
 
 logger = logging.getLogger(__name__)
@@ -198,6 +198,32 @@ def volunteer_approve(*, member: Member, by=None, now: datetime | None = None) -
     return member
 
 
+# Prerequisites of a role (issue 18) --------------------------------------------
+
+
+def record_prerequisite(
+    *, member: Member, kind: str, by=None, met_at: datetime | None = None, note: str = ""
+) -> tuple[Prerequisite, bool]:
+    """Record that ``member`` met ``kind`` (hygiene rules read, charter signed, trial shift done).
+
+    Idempotent: the first record stays (its date, who recorded it), a second
+    call returns it with ``False``. Callers: the volunteer's « Avant de venir »
+    page, a coordinator on the member's page, the attendance of a shift, the
+    hygiene logbook's morning briefing. Refused for an unknown kind or an
+    erased record.
+    """
+    if kind not in Prerequisite.Kind.values:
+        raise MemberError(_("Ce prérequis n'existe pas."))
+    if member.erased_at is not None:
+        raise MemberError(_("Cette fiche est effacée."))
+    with transaction.atomic():
+        return Prerequisite.objects.get_or_create(
+            member=member,
+            kind=kind,
+            defaults={"met_at": met_at or timezone.now(), "recorded_by": by, "note": note[:300]},
+        )
+
+
 # History ---------------------------------------------------------------------
 
 
@@ -212,7 +238,9 @@ def member_history(*, member: Member, now: datetime | None = None) -> dict:
         attended=Count("pk", filter=Q(checked_in_at__isnull=False)),
         first_visit=Min("meal__starts_at", filter=Q(checked_in_at__isnull=False)),
     )
-    figures["shifts_done"] = ShiftSignup.objects.filter(member=member, shift__ends_at__lt=now).count()
+    figures |= ShiftSignup.objects.filter(member=member, shift__ends_at__lt=now).aggregate(
+        shifts_done=Count("pk"), no_shows=Count("pk", filter=Q(attended=ShiftSignup.Attendance.ABSENT))
+    )
     figures["contributions_total"] = Contribution.objects.filter(
         booking__member=member, voided_at__isnull=True
     ).aggregate(total=Sum("amount"))["total"] or Decimal("0")
@@ -271,6 +299,8 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
         ShiftSignup.objects.filter(member=drop).update(member=keep)
         Message.objects.filter(member=drop).update(member=keep)
         Membership.objects.filter(member=drop).update(member=keep)
+        # What the dropped record met and the kept one not yet (the rest goes with ``drop``).
+        Prerequisite.objects.filter(member=drop).exclude(kind__in=keep.prerequisites.values("kind")).update(member=keep)
         if not keep.postal_address:
             keep.street, keep.postcode, keep.city = drop.street, drop.postcode, drop.city
         for name in ("email", "phone"):
@@ -396,6 +426,9 @@ def member_export(*, member: Member) -> dict:
             {"year": m.year, "joined_on": _iso(m.joined_on), "amount": str(m.amount), "method": m.method}
             for m in member.memberships.order_by("year")
         ],
+        "prerequisites": [
+            {"kind": p.kind, "met_at": _iso(p.met_at), "note": p.note} for p in member.prerequisites.order_by("kind")
+        ],
         "contributions": [
             {
                 "meal": _iso(c.meal.starts_at),
@@ -468,6 +501,7 @@ def member_erase(*, member: Member, by=None, now: datetime | None = None) -> Mem
         LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(Member), object_id=str(member.pk)
         ).update(object_repr="")
+        Prerequisite.objects.filter(member=member).update(note="")  # the dated facts stay, anonymous
         member.name = ""
         member.email = ""
         member.phone = ""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import views, views_cantine
+from members import views, views_cantine, views_ready
 
 app_name = "members"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("devenir-benevole/", views.volunteer_signup, name="volunteer_signup"),
     path("devenir-benevole/message-envoye/", views.volunteer_signup_sent, name="volunteer_signup_sent"),
     path("devenir-benevole/confirmer/<str:token>/", views.volunteer_confirm, name="volunteer_confirm"),
+    path("mon-espace/avant-de-venir/", views_ready.volunteer_ready, name="volunteer_ready"),
     path("benevoles/", views.volunteer_list, name="volunteers"),
     path("benevoles/<int:pk>/activer/", views.volunteer_toggle, name="volunteer_toggle"),
     path("benevoles/<int:pk>/valider/", views.volunteer_approve, name="volunteer_approve"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("membres/<int:pk>/modifier/", views.member_edit, name="member_edit"),
     path("membres/<int:pk>/fusionner/", views.member_merge, name="member_merge"),
     path("membres/<int:pk>/adhesion/", views.membership_new, name="membership_new"),
+    path("membres/<int:pk>/prerequis/", views_ready.prerequisite_record, name="prerequisite_record"),
     path("membres/<int:pk>/export.json", views.member_export, name="member_export"),
     path("membres/<int:pk>/effacer/", views.member_erase, name="member_erase"),
     path("adhesions/", views.membership_list, name="memberships"),

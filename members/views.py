@@ -26,6 +26,7 @@ from members.forms import (
     MergeForm,
     PartnerBookingForm,
     PartnerForm,
+    PrerequisiteForm,
     ReferentForm,
     UnlockForm,
     VolunteerPasswordForm,
@@ -251,6 +252,8 @@ def member_detail(request, pk: int):
             "bookings": bookings,
             "signups": signups,
             "memberships": member.memberships.order_by("-year"),
+            "prerequisites": member.prerequisites.select_related("recorded_by").order_by("kind"),
+            "prerequisite_form": PrerequisiteForm(),
         },
     )
 

@@ -1,6 +1,7 @@
 """Shared cast and helpers for the whole suite.
 
-The cast: ``guest`` (no account), ``volunteer``, ``partner_referent`` (of
+The cast: ``guest`` (no account), ``volunteer`` (ready for every role), ``newcomer`` (a volunteer
+who met no prerequisite yet), ``partner_referent`` (of
 ``partner``), ``other_referent`` (of ``other_partner``), ``coordinator`` and
 ``outsider`` (logged-in, no role). ``meal`` is tomorrow's lunch, open for
 booking, with its default shifts; ``make_meal`` makes more.
@@ -24,7 +25,7 @@ from django.utils import timezone
 from meals.cache import bump
 from meals.models import Meal
 from meals.services.shifts import shifts_create_default
-from members.models import Member, Partner, cantine_settings
+from members.models import Member, Partner, Prerequisite, cantine_settings
 from members.roles import COORDINATOR, PARTNER, VOLUNTEER
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -278,14 +279,18 @@ def admin_edit(instance, **changes) -> None:
     assert response.status_code == 302, response.content.decode()[:3000]
 
 
-def make_user(email: str, *, group: str | None = None, name: str = "Test User"):
+def make_user(email: str, *, group: str | None = None, name: str = "Test User", ready: bool | None = None):
+    """A login with its member. Volunteers and coordinators are ``ready`` by default (issue 18): they
+    read the hygiene rules, signed the charter and did a trial shift; ``ready=False`` makes a newcomer."""
     first, _, last = name.partition(" ")
     user = get_user_model().objects.create_user(
         username=email, email=email, password="correct-horse-battery", first_name=first, last_name=last
     )
     if group:
         user.groups.add(Group.objects.get(name=group))
-    Member.objects.create(user=user, name=name, email=email)
+    member = Member.objects.create(user=user, name=name, email=email)
+    if ready if ready is not None else group in (VOLUNTEER, COORDINATOR):
+        Prerequisite.objects.bulk_create([Prerequisite(member=member, kind=kind) for kind in Prerequisite.Kind.values])
     return user
 
 
@@ -302,6 +307,12 @@ def guest(db) -> Member:
 @pytest.fixture
 def volunteer(db):
     return make_user("karim@example.org", group=VOLUNTEER, name="Karim Benali")
+
+
+@pytest.fixture
+def newcomer(db):
+    """A volunteer who just signed up: no charter, no hygiene rules, no trial shift yet."""
+    return make_user("lea@example.org", group=VOLUNTEER, name="Léa Nouvelle", ready=False)
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from meals.idempotency import KeyedForm
-from meals.models import ShiftTemplate
-from members.models import Member
+from meals.models import ShiftSignup, ShiftTemplate
+from members.models import Member, Prerequisite
 from members.roles import VOLUNTEER
 
 
@@ -15,6 +15,8 @@ class AssignVolunteerForm(KeyedForm):
         queryset=Member.objects.none(),
         empty_label=_("Choisir un·e bénévole…"),
     )
+    # A volunteer who lacks a prerequisite of the role (meals/readiness.py): the coordinator was warned.
+    override = forms.BooleanField(label=_("Inscrire quand même"), required=False)
 
     def __init__(self, *args, volunteers=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -31,11 +33,40 @@ class AssignVolunteerForm(KeyedForm):
 
 
 class ShiftTemplateForm(forms.ModelForm):
+    requires = forms.MultipleChoiceField(
+        label=_("Prérequis pour ce rôle"),
+        choices=Prerequisite.Kind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "Sans la charte ou les consignes d'hygiène, pas de créneau de ce rôle ; "
+            "sans créneau d'essai, seulement ceux « avec un·e bénévole expérimenté·e »."
+        ),
+    )
+
     class Meta:
         model = ShiftTemplate
-        fields = ["role", "minutes_before_meal", "duration_minutes", "slots", "description", "active"]
+        fields = [
+            "role",
+            "minutes_before_meal",
+            "duration_minutes",
+            "slots",
+            "description",
+            "active",
+            "requires",
+            "accompanied",
+        ]
         help_texts = {
             "minutes_before_meal": _(
                 "Par exemple 180 pour 9 h 30 si le repas est à 12 h 30 ; négatif : après le début."
             ),
         }
+
+
+class AttendanceForm(KeyedForm):
+    """One tap on the attendance page: this person came, or did not."""
+
+    attended = forms.ChoiceField(
+        label=_("Présence"),
+        choices=[(ShiftSignup.Attendance.CAME, _("venu·e")), (ShiftSignup.Attendance.ABSENT, _("pas venu·e"))],
+    )

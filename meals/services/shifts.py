@@ -29,6 +29,7 @@ class ShiftTemplateRow:
     duration: timedelta
     slots: int
     description: str = ""
+    accompanied: bool = False
 
 
 DEFAULT_SHIFT_TEMPLATE = [
@@ -50,6 +51,7 @@ def shift_template_rows() -> list[ShiftTemplateRow]:
             duration=timedelta(minutes=row.duration_minutes),
             slots=row.slots,
             description=row.description,
+            accompanied=row.accompanied,
         )
         for row in saved
         if row.active
@@ -66,6 +68,7 @@ def shifts_for(*, meal: Meal, template) -> list[Shift]:
             ends_at=meal.starts_at - row.starts_before_meal + row.duration,
             slots=row.slots,
             description=row.description,
+            accompanied=row.accompanied,
         )
         for row in template
     ]
@@ -102,12 +105,25 @@ class ReleaseTooLate(ShiftError):
     """Less than ``RELEASE_CUTOFF`` before the shift: only the coordination may release it."""
 
 
-def shift_claim(*, shift: Shift, member, booking=None, by=None, now=None, key: str = "") -> ShiftSignup:
+class NotReady(ShiftError):
+    """The volunteer lacks a prerequisite of the role (meals/readiness.py); the message says which and where."""
+
+
+def shift_claim(
+    *, shift: Shift, member, booking=None, by=None, now=None, key: str = "", override: bool = False
+) -> ShiftSignup:
     """Put ``member`` on ``shift``. Must hold under concurrency: lock the shift, count, write.
 
-    Returns the new ``ShiftSignup``. Raises ``ShiftFull``, ``AlreadyOnShift`` or
-    ``ShiftClosed``. Call it inside an outer ``transaction.atomic()`` to take
-    the slot in the same transaction as something else (a booking).
+    Returns the new ``ShiftSignup``. Raises ``ShiftFull``, ``AlreadyOnShift``,
+    ``ShiftClosed`` or ``NotReady``. Call it inside an outer
+    ``transaction.atomic()`` to take the slot in the same transaction as
+    something else (a booking).
+
+    Readiness (meals/readiness.py) is checked for a person's claim (``by``: the
+    volunteer, or a coordinator assigning them) unless ``override`` (the
+    coordinator saw the warning and went on). Not for a guest who offers a hand
+    with a booking (``booking``; the kitchen briefs them on the day), nor for
+    the app's own writes (no ``by``: the demo data, a merge).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -126,6 +142,11 @@ def shift_claim(*, shift: Shift, member, booking=None, by=None, now=None, key: s
             raise AlreadyOnShift(_("Vous êtes déjà inscrit·e sur ce créneau."))
         if locked.taken >= locked.slots:
             raise ShiftFull(_("Ce créneau est complet."))
+        if by is not None and booking is None and not override:
+            from meals.readiness import refusal_for
+
+            if (refused := refusal_for(member=member, shift=locked)) is not None:
+                raise NotReady(refused.message)
         signup = ShiftSignup.objects.create(shift=locked, member=member, booking=booking, created_by=by)
         Shift.objects.filter(pk=locked.pk).update(taken=F("taken") + 1)
         keep(key, "shift_claim", signup)
@@ -185,6 +206,97 @@ def shift_release(*, signup: ShiftSignup, by=None, now=None, force: bool = False
         if locked.starts_at > now and release_is_late(locked, now):
             slot_open_alert(shift=locked, released=signup, now=now)
         keep(key, "shift_release", signup.pk)
+
+
+# Attendance (issue 18) ------------------------------------------------------------
+
+Attendance = ShiftSignup.Attendance
+
+
+def attendance_mark(*, signup: ShiftSignup, attended: str, by, now=None, key: str = "") -> ShiftSignup:
+    """A coordinator says whether ``signup``'s person came (``CAME``) or not (``ABSENT``); marking again changes it.
+
+    Only once the shift has started. Coming counts as the trial shift
+    (``members.Prerequisite``). Locks as a claim does (meal, then shift), then the sign-up.
+    """
+    from meals.templatetags.cantine import when
+    from members.models import Prerequisite
+    from members.services import record_prerequisite
+
+    now = now or timezone.now()
+    if attended not in (Attendance.CAME, Attendance.ABSENT):
+        raise ShiftError(_("Choisissez « venu·e » ou « pas venu·e »."))
+    with transaction.atomic():
+        locked = lock_shift(signup.shift_id)
+        if (first := claim(key, "attendance_mark", ShiftSignup)) is not None:
+            return first
+        row = (
+            ShiftSignup.objects.select_for_update(of=("self",))
+            .select_related("member")
+            .filter(pk=signup.pk, shift=locked)
+            .first()
+        )
+        if row is None:
+            raise NotOnShift(_("Cette personne n'est plus inscrite sur ce créneau."))
+        if locked.meal.is_cancelled:
+            raise ShiftClosed(_("Ce repas est annulé."))
+        if locked.starts_at > now:
+            raise ShiftClosed(_("Ce créneau n'a pas encore commencé : les présences se notent le jour même."))
+        row.attended, row.attendance_marked_at, row.attendance_marked_by = attended, now, by
+        row.save(update_fields=["attended", "attendance_marked_at", "attendance_marked_by"])
+        if attended == Attendance.CAME and row.member.erased_at is None:
+            record_prerequisite(
+                member=row.member,
+                kind=Prerequisite.Kind.TRIAL,
+                by=by,
+                met_at=now,
+                note=_("Présent·e au créneau du %(when)s") % {"when": when(locked.starts_at)},
+            )
+        keep(key, "attendance_mark", row)
+    return row
+
+
+class AlreadyFollowedUp(ShiftError):
+    pass
+
+
+def no_show_follow_up(*, signup: ShiftSignup, by, now=None) -> bool:
+    """Queue the kind « we missed you, is everything all right? » mail to someone who did not come: once.
+
+    Returns whether a mail was queued (False: no address). Raises ``ShiftError``
+    when the person came or was not marked absent, ``AlreadyFollowedUp`` the second time.
+    """
+    from meals import outbox
+    from meals.models import Message
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = lock_shift(signup.shift_id)
+        row = (
+            ShiftSignup.objects.select_for_update(of=("self",))
+            .select_related("member__user")
+            .filter(pk=signup.pk, shift=locked)
+            .first()
+        )
+        if row is None or row.attended != Attendance.ABSENT:
+            raise ShiftError(_("Cette personne n'est pas notée absente sur ce créneau."))
+        if row.followed_up_at is not None:
+            raise AlreadyFollowedUp(_("Un message lui a déjà été envoyé."))
+        member = row.member
+        email = member.email or (member.user.email if member.user else "")
+        if member.erased_at is not None or not email:
+            return False
+        ShiftSignup.objects.filter(pk=row.pk).update(followed_up_at=now)
+        outbox.enqueue(
+            channel=Message.Channel.EMAIL,
+            kind="volunteer_follow_up",
+            to=email,
+            language=member.language or "fr",
+            member=member,
+            context={"signup": row.pk},
+            key=f"follow-up:{row.pk}",
+        )
+    return True
 
 
 # The volunteers who already helped in a role, for « a slot opened »: the last year, at most this many.

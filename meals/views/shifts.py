@@ -20,10 +20,12 @@ from meals.calendar import member_calendar
 from meals.forms.shifts import AssignVolunteerForm, ShiftTemplateForm
 from meals.idempotency import key_error, posted_key
 from meals.models import Meal, Shift, ShiftSignup, ShiftTemplate
+from meals.readiness import DEFAULT_REQUIRES, shortfall
 from meals.selectors import BOARD_DAYS, board_meals
 from meals.services.shifts import (
     DEFAULT_SHIFT_TEMPLATE,
     RELEASE_CUTOFF,
+    NotReady,
     ShiftError,
     can_release_late,
     release_is_late,
@@ -249,15 +251,28 @@ def assign(request, pk: int):
         messages.error(request, key_error(form) or _("Choisissez un·e bénévole dans la liste."))
         return _back(request, reverse("meals:shift_overview"))
     member = form.cleaned_data["member"]
+    override = form.cleaned_data["override"]
     try:
-        shift_claim(shift=shift, member=member, by=request.user, key=form.cleaned_data["form_key"])
+        shift_claim(shift=shift, member=member, by=request.user, key=form.cleaned_data["form_key"], override=override)
+    except NotReady:
+        # What is missing, and how to go on: the coordinator decides (meals/readiness.py).
+        messages.error(
+            request,
+            _("%(missing)s Cochez « Inscrire quand même » pour l'inscrire malgré tout.")
+            % {"missing": shortfall(member=member, shift=shift)},
+        )
     except ShiftError as error:
         messages.error(request, str(error))
     else:
-        messages.success(
-            request,
-            _("%(name)s est inscrit·e en %(role)s.") % {"name": member.name, "role": shift.get_role_display().lower()},
-        )
+        done = _("%(name)s est inscrit·e en %(role)s.") % {
+            "name": member.name,
+            "role": shift.get_role_display().lower(),
+        }
+        warning = shortfall(member=member, shift=shift) if override else ""
+        if warning:
+            messages.warning(request, f"{done} {warning}")
+        else:
+            messages.success(request, done)
     return _back(request, reverse("meals:shift_overview"))
 
 
@@ -297,6 +312,8 @@ def template_edit(request):
                 "slots": row.slots,
                 "description": row.description,
                 "active": True,
+                "requires": list(DEFAULT_REQUIRES.get(row.role, ())),
+                "accompanied": row.accompanied,
             }
             for row in DEFAULT_SHIFT_TEMPLATE
         ]

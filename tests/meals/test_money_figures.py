@@ -64,11 +64,15 @@ def month(db, make_meal, coordinator):
     door.contribution_void(contribution=card, by=coordinator, reason="carte refusée", now=at(25, 9))
     door.till_close(meal=b, counted_cash=Decimal("31"), by=coordinator, now=at(24, 15))
 
-    # Meal A: cooking 9:30–12:00 (2,5 h) × 2 people, dishes 14:00–15:00 (1 h) × 1.
+    # Meal A: cooking 9:30–12:00 (2,5 h) × 2 people, dishes 14:00–15:00 (1 h) × 1, all marked as come;
+    # Rémi signed up to wash up too and did not come, Sam to cook and nobody marked him: neither is valued.
     cooking = Shift.objects.create(meal=a, role="cooking", slots=4, starts_at=at(10, 9, 30), ends_at=at(10, 12))
     dishes = Shift.objects.create(meal=a, role="dishes", slots=2, starts_at=at(10, 14), ends_at=at(10, 15))
     for member, shift in ((odile, cooking), (paul, cooking), (paul, dishes)):
-        ShiftSignup.objects.create(shift=shift, member=member)
+        ShiftSignup.objects.create(shift=shift, member=member, attended=ShiftSignup.Attendance.CAME)
+    remi, sam = Member.objects.create(name="Rémi Roux"), Member.objects.create(name="Sam Simon")
+    ShiftSignup.objects.create(shift=dishes, member=remi, attended=ShiftSignup.Attendance.ABSENT)
+    ShiftSignup.objects.create(shift=cooking, member=sam)
 
     gift_a = Contribution.objects.get(kind="donation", meal=a)
     first = service.receipt_issue_gift(contribution=gift_a, by=coordinator, now=at(26, 10))

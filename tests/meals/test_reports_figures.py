@@ -19,7 +19,9 @@ Guests: alice, bob, chloe, dan, eve → 5; first time in October: bob, chloe, da
 came at least twice by the end of October: alice (M0, M1), bob (M1, M2) → 2.
 Partners: « Les Amis du Quartier » (dan): 2 bookings, 1 cover, 1 person;
 « Voisins Solidaires » (eve): 1 booking, 3 covers, 1 person.
-Shifts: 4 signups by 3 people; cooking 2 × 2,5 h = 5 h, table 0,5 h, dishes 1 h → 6,5 h;
+Shifts: 4 signups by 3 people, marked as come; cooking 2 × 2,5 h = 5 h, table 0,5 h, dishes 1 h → 6,5 h;
+dan signed up to set the table at M1 and did not come (not counted); eve signed up to wash up
+at M2 and nobody marked her yet (« à pointer »: 1 signup, 1 h, not counted);
 slots: 2 meals × (10 + 3 + 4) = 34. Guests who later helped: alice (came on 30 September,
 cooked on 7 October) → 1; bob washed up at the very meal he ate, which does not count.
 Contributions: M1 10 + 8 + 5,50 + 0 = 23,50; M2 12 + 3 + 0 + 6,50 = 21,50 → 45,00 in 8;
@@ -38,7 +40,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from meals.models import Booking, Contribution, Meal, Shift, ShiftSignup
-from meals.reports import Period, compute, meals_with_figures, period_from_query
+from meals.reports import Period, compute, meals_with_figures, period_from_query, volunteer_hours
 from members.models import Member, Partner, PaymentMethod
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -96,14 +98,16 @@ def october(db, make_meal, volunteer, coordinator):
     booking(m3, hugo)
     booking(m4, frank)
 
-    def signup(meal, role, member):
-        ShiftSignup.objects.create(shift=Shift.objects.get(meal=meal, role=role), member=member)
+    def signup(meal, role, member, attended=ShiftSignup.Attendance.CAME):
+        ShiftSignup.objects.create(shift=Shift.objects.get(meal=meal, role=role), member=member, attended=attended)
 
     signup(m0, Shift.Role.COOKING, bob)
     signup(m1, Shift.Role.COOKING, alice)
     signup(m1, Shift.Role.COOKING, karim)
     signup(m1, Shift.Role.DISHES, bob)
+    signup(m1, Shift.Role.TABLE, dan, attended=ShiftSignup.Attendance.ABSENT)
     signup(m2, Shift.Role.TABLE, karim)
+    signup(m2, Shift.Role.DISHES, eve, attended=ShiftSignup.Attendance.UNKNOWN)
     signup(m3, Shift.Role.COOKING, karim)
 
     cash, card, voucher = PaymentMethod.CASH, PaymentMethod.CARD, PaymentMethod.VOUCHER
@@ -178,6 +182,14 @@ def test_shifts_and_volunteer_hours_by_role(october):
         "table": (6, 1, Decimal("0.5")),
         "dishes": (8, 1, Decimal("1.0")),
     }
+
+
+def test_hours_count_attendance_and_unmarked_signups_are_shown_apart(october):
+    f = compute(OCTOBER)
+    # dan did not come (0,5 h), eve is still to mark (1 h): neither is worked time.
+    assert (f["shift_signups"], f["volunteer_hours"]) == (4, Decimal("6.5"))
+    assert (f["signups_to_mark"], f["hours_to_mark"]) == (1, Decimal("1.0"))
+    assert "Dan" not in {row["member__name"].split(" ")[0] for row in volunteer_hours(OCTOBER)}
 
 
 def test_guest_who_came_before_helping_counts_once(october):
@@ -333,7 +345,12 @@ def december(db, make_meal, volunteer, coordinator):
         )
 
     def signup(meal, role, member, booking=None):
-        ShiftSignup.objects.create(shift=Shift.objects.get(meal=meal, role=role), member=member, booking=booking)
+        ShiftSignup.objects.create(
+            shift=Shift.objects.get(meal=meal, role=role),
+            member=member,
+            booking=booking,
+            attended=ShiftSignup.Attendance.CAME,  # marked by the coordinator (issue 18: attendance counts)
+        )
 
     booking(d1, ana, party=2, came=True)
     booking(d1, is_walk_in=True, came=True)

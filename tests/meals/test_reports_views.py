@@ -202,7 +202,9 @@ def test_volunteers_csv_has_hours_per_person_with_decimal_comma(client, coordina
 def test_erased_volunteer_stays_in_the_hours_without_a_name(client, coordinator, make_meal):
     meal = make_meal(day=date(2025, 3, 4))
     erased = Member.objects.create(name="", erased_at=timezone.now())
-    ShiftSignup.objects.create(shift=meal.shifts.get(role=Shift.Role.DISHES), member=erased)
+    ShiftSignup.objects.create(
+        shift=meal.shifts.get(role=Shift.Role.DISHES), member=erased, attended=ShiftSignup.Attendance.CAME
+    )
     client.force_login(coordinator)
     rows = read_csv(client.get(reverse("meals:report_csv", kwargs={"kind": "volunteers"}), {"month": "2025-03"}))
     assert rows[1][:3] == [f"Personne effacée n° {erased.pk}", "1", "1,00"]
@@ -313,7 +315,9 @@ def fill(make_meal, days: list[date], *, guests: int, coordinator) -> None:
             )
         bookings.append(Booking(meal=meal, party_size=2, is_walk_in=True, checked_in_at=meal.starts_at))
         for shift in meal.shifts.all():
-            signups.extend(ShiftSignup(shift=shift, member=person) for person in people[:2])
+            signups.extend(
+                ShiftSignup(shift=shift, member=person, attended=ShiftSignup.Attendance.CAME) for person in people[:2]
+            )
     Booking.objects.bulk_create(bookings)
     Contribution.objects.bulk_create(contributions)
     ShiftSignup.objects.bulk_create(signups)

@@ -279,6 +279,12 @@ def test_the_link_asks_for_a_password_then_makes_a_logged_in_volunteer(client, d
     assert user.member.name == "Lucie Petit" and user.member.email_confirmed_at is not None
     assert logged_in(client)
     shift = meal.shifts.order_by("pk").first()
+    # A newcomer (issue 18): the charter and the hygiene rules first, then a shift with someone experienced.
+    client.post(reverse("meals:claim_shift", args=[shift.pk]))
+    assert not ShiftSignup.objects.exists()
+    for kind in ("charter", "hygiene"):
+        client.post(reverse("members:volunteer_ready"), {"kind": kind})
+    meal.shifts.filter(pk=shift.pk).update(accompanied=True)
     client.post(reverse("meals:claim_shift", args=[shift.pk]))
     assert ShiftSignup.objects.filter(shift=shift, member=user.member).exists()
 
@@ -390,6 +396,9 @@ def test_with_approval_on_a_volunteer_waits_for_the_coordinator(client, coordina
     assert mailoutbox[-1].to == ["lucie.petit@example.org"]
 
     client.force_login(user)
+    for kind in ("charter", "hygiene"):  # a newcomer (issue 18): then a shift with someone experienced
+        client.post(reverse("members:volunteer_ready"), {"kind": kind})
+    meal.shifts.filter(pk=shift.pk).update(accompanied=True)
     client.post(reverse("meals:claim_shift", args=[shift.pk]))
     assert ShiftSignup.objects.filter(member=user.member).exists()
 
