@@ -192,6 +192,11 @@ def post_and_check(client, form: dict, values: dict[str, str]) -> None:
 
 @pytest.fixture
 def world(db, guest, volunteer, partner_referent, coordinator, partner):
+    from members.models import Prerequisite
+
+    # The coordinator has not signed the charter nor read the hygiene rules yet: « Avant de venir »
+    # shows them its two forms (the volunteer, ready, keeps the board's claim buttons).
+    Prerequisite.objects.filter(member=coordinator.member, kind__in=["charter", "hygiene"]).delete()
     return build_world(
         guest=guest, volunteer=volunteer, referent=partner_referent, coordinator=coordinator, partner=partner
     )
@@ -246,6 +251,9 @@ def test_the_fuzzer_finds_the_main_forms(world):
     coordinator = {form["view"] for form in forms_for("coordinator", world)}
     assert {"meals:book", "meals:cancel_booking"} <= anonymous
     assert "meals:record_contribution" in coordinator or "meals:door" not in MATRIX
+    # Volunteers who are ready, and who came (issue 18).
+    assert {"members:volunteer_ready", "meals:mark_attendance", "meals:shift_follow_up"} <= coordinator
+    assert {"members:prerequisite_record", "meals:shift_assign"} <= coordinator
 
 
 # --- Dates, times and numbers, and what other pages make of them (issue 13) ------------

@@ -56,6 +56,7 @@ class World:
     partner: object
     contribution: object
     message: object = None
+    past_signup: object = None  # the volunteer's, at last week's meal, marked absent
     forged: bool = False
 
     @property
@@ -143,6 +144,13 @@ MATRIX: dict[str, Row] = {
     "meals:shift_assign": Row(shift_pk, POST_ONLY, post=POST_COORDINATORS),
     "meals:shift_unassign": Row(lambda w: {"pk": w.signup.pk}, POST_ONLY, post=POST_COORDINATORS),
     "meals:shift_template": Row(none, COORDINATORS, post=POST_COORDINATORS),
+    # Volunteers who are ready, and who came (issue 18): no-shows for the coordination only.
+    "meals:shift_attendance": Row(lambda w: {"pk": w.past_meal.pk}, COORDINATORS),
+    "meals:mark_attendance": Row(lambda w: {"pk": w.past_signup.pk}, POST_ONLY, post=POST_COORDINATORS),
+    "meals:shift_followups": Row(none, COORDINATORS),
+    "meals:shift_follow_up": Row(lambda w: {"pk": w.past_signup.pk}, POST_ONLY, post=POST_COORDINATORS),
+    "members:volunteer_ready": Row(none, VOLUNTEERS, post=POST_VOLUNTEERS),
+    "members:prerequisite_record": Row(member_pk, POST_ONLY, post=POST_COORDINATORS),
     # Door desk ---------------------------------------------------------------
     "meals:door_today": Row(none, COORDINATORS),
     "meals:door": Row(meal_pk, COORDINATORS),
@@ -288,6 +296,9 @@ def build_world(*, guest, volunteer, referent, coordinator, partner) -> World:
     shift.taken = 1
     shift.save(update_fields=["taken"])
     contribution = Contribution.objects.create(meal=past_meal, amount="5.00", method="cash", recorded_by=coordinator)
+    past_signup = ShiftSignup.objects.create(
+        shift=past_meal.shifts.order_by("pk").first(), member=volunteer.member, attended=ShiftSignup.Attendance.ABSENT
+    )
     message = Message.objects.create(
         channel="email", kind="booking_link", to=guest.email, booking=booking, status="failed"
     )
@@ -305,6 +316,7 @@ def build_world(*, guest, volunteer, referent, coordinator, partner) -> World:
         partner=partner,
         contribution=contribution,
         message=message,
+        past_signup=past_signup,
     )
 
 
