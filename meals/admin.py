@@ -60,7 +60,8 @@ class ShiftAdmin(admin.ModelAdmin):
 
 @admin.register(ShiftSignup)
 class ShiftSignupAdmin(admin.ModelAdmin):
-    list_display = ["shift", "member", "created_at"]
+    list_display = ["shift", "member", "created_at", "attended"]
+    list_filter = ["attended"]
     raw_id_fields = ["shift", "member", "booking"]
 
     def has_add_permission(self, request):

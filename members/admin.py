@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from members.models import Member, Membership, Partner
+from members.models import Member, Membership, Partner, Prerequisite
 
 
 @admin.register(Partner)
@@ -23,3 +23,18 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["member", "year", "amount", "method", "joined_on"]
     list_filter = ["year", "method"]
     raw_id_fields = ["member"]
+
+
+@admin.register(Prerequisite)
+class PrerequisiteAdmin(admin.ModelAdmin):
+    """Read-only: prerequisites are recorded through members.services.record_prerequisite (the board follows)."""
+
+    list_display = ["member", "kind", "met_at", "recorded_by"]
+    list_filter = ["kind"]
+    raw_id_fields = ["member", "recorded_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

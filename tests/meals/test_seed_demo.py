@@ -31,6 +31,23 @@ def test_seed_demo_fills_an_empty_database_and_prints_logins(capsys):
 
 
 @pytest.mark.django_db
+def test_seed_demo_volunteers_are_ready_a_newcomer_is_not_and_past_attendance_is_marked(capsys):
+    from django.utils import timezone
+
+    from meals.readiness import met_by
+
+    call_command("seed_demo")
+    assert met_by(Member.objects.get(email="benevole@cantine.test")) == {"hygiene", "charter", "trial"}
+    assert met_by(Member.objects.get(email="nouvelle@cantine.test")) == set()
+    past = ShiftSignup.objects.filter(shift__ends_at__lt=timezone.now())
+    assert past.filter(attended="came").exists()
+    # The last meal's helpers are still to mark (« à pointer »); nobody marks a shift to come.
+    assert past.filter(attended="unknown").exists()
+    assert not ShiftSignup.objects.filter(shift__starts_at__gt=timezone.now()).exclude(attended="unknown").exists()
+    assert Shift.objects.filter(accompanied=True, starts_at__gt=timezone.now()).exists()
+
+
+@pytest.mark.django_db
 def test_seed_demo_refuses_a_database_that_has_meals(make_meal):
     make_meal()
     with pytest.raises(CommandError, match="déjà des repas"):

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from meals.models import Booking, Contribution, Meal, Shift, ShiftSignup
 from meals.services.shifts import shift_template_rows, shifts_for
-from members.models import Member, Membership, Partner, PaymentMethod
+from members.models import Member, Membership, Partner, PaymentMethod, Prerequisite
 from members.roles import VOLUNTEER
 
 BATCH = 1000
@@ -79,6 +79,16 @@ def guest_booking(*, meal: Meal, guest: Member, party: int, status: str, rng: ra
         created_at=meal.booking_opens_at + timedelta(hours=rng.randint(1, 400)),
         **fields,
     )
+
+
+def attendance(rng: random.Random, coordinator, shift: Shift) -> dict:
+    """A past sign-up as the coordinator marked it (issue 18): one person in twenty did not come."""
+    came = rng.random() >= 0.05
+    return {
+        "attended": ShiftSignup.Attendance.CAME if came else ShiftSignup.Attendance.ABSENT,
+        "attendance_marked_at": shift.ends_at,
+        "attendance_marked_by": coordinator,
+    }
 
 
 def seed_year(*, rng: random.Random, meals_wanted: int, partner: Partner, coordinator, volunteer_user, menus) -> dict:
@@ -147,6 +157,12 @@ def seed_year(*, rng: random.Random, meals_wanted: int, partner: Partner, coordi
     volunteers = [volunteer_user.member] + Member.objects.bulk_create(
         [Member(user=user, name=f"{user.first_name} {user.last_name}", email=user.email) for user in users],
         batch_size=BATCH,
+    )
+    # A year of volunteering: they all read the hygiene rules, signed the charter, did a trial shift (issue 18).
+    Prerequisite.objects.bulk_create(
+        [Prerequisite(member=member, kind=kind) for member in volunteers for kind in Prerequisite.Kind.values],
+        batch_size=BATCH,
+        ignore_conflicts=True,
     )
 
     # Meals and their shifts --------------------------------------------
@@ -262,7 +278,13 @@ def seed_year(*, rng: random.Random, meals_wanted: int, partner: Partner, coordi
             chosen = rng.sample(volunteers, k=min(wanted, len(volunteers)))
             shift.taken = len(chosen)
             signups.extend(
-                ShiftSignup(shift=shift, member=member, created_at=meal.booking_opens_at) for member in chosen
+                ShiftSignup(
+                    shift=shift,
+                    member=member,
+                    created_at=meal.booking_opens_at,
+                    **(attendance(rng, coordinator, shift) if past else {}),
+                )
+                for member in chosen
             )
     ShiftSignup.objects.bulk_create(signups, batch_size=BATCH)
     Shift.objects.bulk_update(shifts, ["taken"], batch_size=BATCH)

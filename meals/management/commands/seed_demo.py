@@ -12,13 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from meals.management.commands._seed_sourcing import seed_purchases
-from meals.management.commands._seed_year import demo_meal, guest_booking, seed_year
+from meals.management.commands._seed_year import attendance, demo_meal, guest_booking, seed_year
 from meals.models import Booking, Contribution, Meal, SeatBlock, Shift, ShiftSignup
 from meals.services.shifts import shifts_create_default
-from members.models import CantineSettings, Member, Membership, Partner, PaymentMethod
+from members.models import CantineSettings, Member, Membership, Partner, PaymentMethod, Prerequisite
 from members.roles import COORDINATOR, PARTNER, VOLUNTEER
 
 DEMO_PASSWORD = "cantine-demo-2026"
+KINDS = Prerequisite.Kind.values
 
 LOGINS = [
     # (email, first name, last name, group)
@@ -167,6 +168,7 @@ class Command(BaseCommand):
             partner = self.create_partner(users[PARTNER])
             guests = self.create_guests(rng, partner)
             volunteers = self.create_volunteers(rng, users[VOLUNTEER])
+            self.create_readiness(volunteers, users[COORDINATOR])
             meals = self.create_meals(rng)
             self.fill_meals(rng, meals, guests, volunteers, partner, users[COORDINATOR])
             seed_purchases(rng=rng, meals=meals, by=users[COORDINATOR])
@@ -311,6 +313,22 @@ class Command(BaseCommand):
             volunteers.append(Member.objects.create(user=user, name=f"{first} {last}", email=email))
         return volunteers
 
+    def create_readiness(self, volunteers: list[Member], coordinator) -> None:
+        """Issue 18: the demo's volunteers and coordinator are ready; one newcomer, Nina, is not (nothing met)."""
+        ready = [*volunteers, coordinator.member]
+        Prerequisite.objects.bulk_create(
+            [Prerequisite(member=member, kind=kind, recorded_by=coordinator) for member in ready for kind in KINDS],
+            ignore_conflicts=True,
+        )
+        email = "nouvelle@cantine.test"
+        user, _ = get_user_model().objects.get_or_create(
+            username=email, defaults={"email": email, "first_name": "Nina", "last_name": "Nouvelle"}
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        user.groups.add(Group.objects.get(name=VOLUNTEER))
+        Member.objects.get_or_create(user=user, defaults={"name": "Nina Nouvelle", "email": email})
+
     def create_meals(self, rng: random.Random) -> list[Meal]:
         today = timezone.localdate()
         start = today - timedelta(days=10)
@@ -368,11 +386,24 @@ class Command(BaseCommand):
                     seats += walk_ins
             Meal.objects.filter(pk=meal.pk).update(seats_taken=seats)
 
+            # Past shifts: attendance marked (one in twenty did not come), but the last meal's, still « à pointer ».
+            to_mark = past and meal is max((m for m in meals if m.starts_at < now), key=lambda m: m.starts_at)
             for shift in meal.shifts.all():
                 filled = shift.slots if past else rng.randint(0, shift.slots)
                 chosen = rng.sample(volunteers, k=min(filled, len(volunteers)))
-                ShiftSignup.objects.bulk_create([ShiftSignup(shift=shift, member=member) for member in chosen])
-                Shift.objects.filter(pk=shift.pk).update(taken=len(chosen))
+                ShiftSignup.objects.bulk_create(
+                    [
+                        ShiftSignup(
+                            shift=shift,
+                            member=member,
+                            **attendance(rng, coordinator, shift) if past and not to_mark else {},
+                        )
+                        for member in chosen
+                    ]
+                )
+                # A newcomer's first time: the washing-up of the coming meals, with someone experienced.
+                accompanied = not past and shift.role == Shift.Role.DISHES
+                Shift.objects.filter(pk=shift.pk).update(taken=len(chosen), accompanied=accompanied)
 
             if meal.starts_at.isoweekday() == 4 and not past:
                 SeatBlock.objects.create(
