@@ -446,7 +446,7 @@ class Prerequisite(models.Model):
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="prerequisites")
     kind = models.CharField(_("prérequis"), max_length=16, choices=Kind.choices)
-    met_at = models.DateTimeField(_("le"), default=timezone.now)
+    met_at = models.DateTimeField(_("date"), default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                         verbose_name="prérequis",
                     ),
                 ),
-                ("met_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="le")),
+                ("met_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="date")),
                 ("note", models.CharField(blank=True, max_length=300, verbose_name="note")),
                 (
                     "member",
