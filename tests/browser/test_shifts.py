@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from meals.models import Shift, ShiftSignup
 from meals.services.shifts import shift_claim
+from members.models import Prerequisite
 from tests.browser.conftest import assert_no_axe_violations, log_in
 from tests.conftest import make_user
 
@@ -56,7 +57,8 @@ def test_board_and_my_shifts_on_a_phone_have_no_axe_violations_nor_sideways_scro
 
 
 def test_someone_signs_up_as_a_volunteer_from_the_login_page(page, make_meal):
-    make_meal(day=timezone.localdate() + timedelta(days=3))
+    meal = make_meal(day=timezone.localdate() + timedelta(days=3))
+    meal.shifts.filter(role=Shift.Role.DISHES).update(accompanied=True)
     page.goto("/comptes/login/")
     page.get_by_role("link", name="Devenir bénévole").click()
     assert_no_axe_violations(page)
@@ -72,10 +74,69 @@ def test_someone_signs_up_as_a_volunteer_from_the_login_page(page, make_meal):
     page.get_by_label("Le même mot de passe, encore une fois").fill("une-soupe-au-potiron")
     page.get_by_role("button", name="Créer mon compte").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Les créneaux"
+    # A newcomer (issue 18): the board says what to do first, instead of the button.
+    cooking = page.locator("li.shift", has=page.get_by_role("heading", name="Cuisine"))
+    assert cooking.get_by_role("button", name="Je viens").count() == 0
+    assert "signez la charte" in cooking.inner_text()
+    cooking.get_by_role("link", name="Avant de venir").click()
+    page.get_by_role("button", name="Je signe la charte").click()
+    page.get_by_role("button", name="J'ai lu les consignes d'hygiène").click()
+    assert "Lues le" in page.locator("main").inner_text()
+    page.goto("/creneaux/")
+    # Left: the trial shift, done with someone experienced (the washing-up here).
+    dishes = page.locator("li.shift", has=page.get_by_role("heading", name="Vaisselle"))
+    assert "bénévole expérimenté·e" in dishes.inner_text()
+    assert (
+        page.locator("li.shift", has=page.get_by_role("heading", name="Cuisine"))
+        .get_by_role("button", name="Je viens")
+        .count()
+        == 0
+    )
+    dishes.get_by_role("button", name="Je viens").click()
+    assert ShiftSignup.objects.filter(member__email="lucie@example.org", shift__role="dishes").count() == 1
+
+
+def test_a_volunteer_without_the_briefing_cannot_claim_a_cooking_shift_and_is_told_why(page, make_meal):
+    lea = make_user("lea@example.org", group="volunteer", name="Léa Nouvelle", ready=False)
+    for kind in ("charter", "trial"):
+        Prerequisite.objects.create(member=lea.member, kind=kind)
+    meal = make_meal(day=timezone.localdate() + timedelta(days=3))
+    log_in(page, "lea@example.org")
+    page.goto("/creneaux/")
+    cooking = page.locator("li.shift", has=page.get_by_role("heading", name="Cuisine"))
+    assert "Pour cuisiner, lisez d'abord les consignes d'hygiène." in cooking.inner_text()
+    assert cooking.get_by_role("button", name="Je viens").count() == 0
+    # The other roles do not ask for the hygiene rules: their buttons are there.
+    page.locator("li.shift", has=page.get_by_role("heading", name="Vaisselle")).get_by_role(
+        "button", name="Je viens"
+    ).wait_for()
+    assert_no_axe_violations(page)
+    cooking.get_by_role("link", name="Avant de venir").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Avant de venir"
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="J'ai lu les consignes d'hygiène").click()
+    page.goto("/creneaux/")
     page.locator("li.shift", has=page.get_by_role("heading", name="Cuisine")).get_by_role(
         "button", name="Je viens"
     ).click()
-    assert ShiftSignup.objects.filter(member__email="lucie@example.org").count() == 1
+    assert "vous êtes inscrit·e" in page.locator(".messages").inner_text()
+    assert ShiftSignup.objects.filter(member=lea.member, shift=meal.shifts.get(role=Shift.Role.COOKING)).exists()
+
+
+def test_the_coordinator_marks_attendance_with_one_tap_each(page, make_meal):
+    make_user("claire@example.org", group="coordinator", name="Claire Morel")
+    karim = make_user("karim@example.org", group="volunteer", name="Karim Benali")
+    yesterday = make_meal(day=timezone.localdate() - timedelta(days=1))
+    ShiftSignup.objects.create(shift=yesterday.shifts.get(role=Shift.Role.COOKING), member=karim.member)
+    log_in(page, "claire@example.org")
+    page.goto(f"/creneaux/repas/{yesterday.pk}/presences/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Qui est venu aider\u202f?"
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Venu·e — Karim Benali", exact=True).click()
+    assert "Karim Benali : venu·e." in page.locator(".messages").inner_text().replace("\u202f", " ")
+    assert page.get_by_role("button", name="Venu·e — Karim Benali", exact=True).get_attribute("aria-pressed") == "true"
+    assert ShiftSignup.objects.get(member=karim.member).attended == "came"
+    assert_no_axe_violations(page)
 
 
 def test_coordinator_week_overview_has_no_axe_violations(page, make_meal):
