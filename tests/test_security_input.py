@@ -134,6 +134,10 @@ def hostile_rows(db, meal, coordinator):
     # The guest of the issue: booked through the public form, offering to help.
     response = book(Client(), meal, name=FORMULA, email="evil@example.org", help_with="cooking")
     assert response.status_code == 302
+    # She came and cooked (issue 18: the volunteers' hours count attendance).
+    from meals.models import ShiftSignup
+
+    ShiftSignup.objects.filter(shift__meal=meal).update(attended=ShiftSignup.Attendance.CAME)
     Contribution.objects.create(
         meal=meal,
         amount="5.00",
