@@ -18,6 +18,7 @@ from meals.services.shifts import (
     shift_claim,
 )
 from members.models import Prerequisite
+from tests.test_html_validity import errors_of, vnu  # noqa: F401 (the Nu HTML checker, a fixture)
 
 CAME, ABSENT, UNKNOWN = ShiftSignup.Attendance.CAME, ShiftSignup.Attendance.ABSENT, ShiftSignup.Attendance.UNKNOWN
 
@@ -216,3 +217,25 @@ def test_the_attendance_page_issues_the_same_queries_for_few_and_many_helpers(cl
     with CaptureQueriesContext(connection) as many:
         assert "Aide 8" in text(client.get(url))
     assert len(few) == len(many)
+
+
+@pytest.mark.vnu
+@pytest.mark.django_db
+def test_the_new_pages_are_valid_html(vnu, tmp_path, coordinator, newcomer, yesterday, helpers, meal):  # noqa: F811
+    from django.test import Client
+
+    attendance_mark(signup=helpers["lea"], attended=ABSENT, by=coordinator)
+    boss, lea = Client(), Client()
+    boss.force_login(coordinator)
+    lea.force_login(newcomer)
+    pages = {
+        "attendance": boss.get(reverse("meals:shift_attendance", args=[yesterday.pk])),
+        "followups": boss.get(reverse("meals:shift_followups")),
+        "member": boss.get(reverse("members:member", args=[helpers["lea"].member_id])),
+        "overview": boss.get(reverse("meals:shift_overview")),
+        "template": boss.get(reverse("meals:shift_template")),
+        "ready": lea.get(reverse("members:volunteer_ready")),
+        "board": lea.get(reverse("meals:shifts")),
+    }
+    assert {name: r.status_code for name, r in pages.items()} == dict.fromkeys(pages, 200)
+    assert errors_of(vnu, {name: r.content.decode() for name, r in pages.items()}, tmp_path) == []
