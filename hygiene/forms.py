@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cantine.bounds import DayField, MomentField
+from cantine.bounds import DayField, MomentField, ascii_int
 from hygiene.models import HIGHEST_C, LOWEST_C, CleaningTask, ColdUnit, Delivery
 from meals.forms.planning import DateInput
 from meals.forms.sourcing import MealChoiceField
@@ -48,6 +48,19 @@ class TemperatureField(forms.CharField):
                 code="out_of_range",
             )
         return degrees
+
+
+class ManyField(forms.ModelMultipleChoiceField):
+    """Rows ticked by pk: a value that is no pk (« 99999999999999999999 », which SQLite cannot even compare)
+    is refused as an unknown choice, before any query."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if ascii_int(str(pk), low=1, high=2**63 - 1) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
 
 
 def _moment_field(label) -> MomentField:
@@ -206,7 +219,7 @@ class CoolingForm(KeyedForm):
 
 class CleaningForm(KeyedForm):
     day = DayField(label=_("Jour"), widget=DateInput())
-    tasks = forms.ModelMultipleChoiceField(
+    tasks = ManyField(
         label=_("Ce qui est fait"), queryset=CleaningTask.objects.none(), widget=forms.CheckboxSelectMultiple
     )
 
@@ -228,9 +241,7 @@ class BriefingForm(KeyedForm):
     day = DayField(label=_("Jour"), widget=DateInput())
     meal = MealChoiceField(label=_("Repas (facultatif)"), queryset=Meal.objects.none(), required=False)
     given_by = forms.ModelChoiceField(label=_("Consignes données par"), queryset=Member.objects.none())
-    attendees = forms.ModelMultipleChoiceField(
-        label=_("Présents"), queryset=Member.objects.none(), widget=forms.CheckboxSelectMultiple
-    )
+    attendees = ManyField(label=_("Présents"), queryset=Member.objects.none(), widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

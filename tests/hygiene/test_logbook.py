@@ -437,3 +437,14 @@ def test_partner_referents_and_visitors_never_see_the_logbook(partner_referent):
     assert referent.get(reverse("hygiene:today")).status_code == 403
     assert referent.get(month).status_code == 403
     assert Client().get(month).status_code == 302
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-1", "abc", "²"])
+def test_a_ticked_box_that_is_no_row_is_refused_without_an_error(kitchen, volunteer, value):
+    cook = Member.objects.get(user=volunteer)
+    response = kitchen.post(
+        reverse("hygiene:record_briefing"),
+        {"day": timezone.localdate().isoformat(), "given_by": cook.pk, "attendees": [value]},
+    )
+    assert response.status_code == 400
+    assert not Briefing.objects.exists()
