@@ -2,7 +2,8 @@
 
 An entry hangs from no meal, so recording one locks nothing but, for a correction, the entry it
 corrects (``select_for_update()``: two people correcting the same reading at once make one
-correction; the one-to-one ``corrects`` refuses a second in the database too). A one-time form
+correction; the one-to-one ``corrects`` refuses a second in the database too), and for the cleaning
+plan the tasks ticked (one line per task and day). A one-time form
 key (``meals.idempotency``) makes a double tap write once. The rules are checked here, whatever
 the form said: out of its limits, an entry needs a corrective action (``ActionRequired``).
 """
@@ -209,6 +210,8 @@ def cleaning_checks_record(*, tasks: Iterable[CleaningTask], day: date, by, key:
     if not tasks:
         raise HygieneError(_("Cochez au moins une tâche faite."))
     with transaction.atomic():
+        # The tasks' rows, locked in pk order: two phones ticking the same task at once make one line.
+        tasks = list(CleaningTask.objects.select_for_update().filter(pk__in=[task.pk for task in tasks]).order_by("pk"))
         if claim(key, "hygiene_cleaning") is not None:
             return []
         done = set(
