@@ -272,6 +272,15 @@ def briefing_record(
         return keep(key, "hygiene_briefing", briefing)
 
 
+def briefings_move(*, keep: Member, drop: Member) -> None:
+    """Two records of one person merged (``members.services.member_merge``): the briefings ``drop`` gave or
+    attended are ``keep``'s, so the logbook still names who was there (inside the merge's transaction)."""
+    Briefing.objects.filter(given_by=drop).update(given_by=keep)
+    attended = Briefing.attendees.through.objects
+    attended.filter(member=drop, briefing__attendees=keep).delete()  # the same briefing: once is enough
+    attended.filter(member=drop).update(member=keep)
+
+
 def cold_unit_create(*, name: str, kind: str, min_c: Decimal | None = None, max_c: Decimal | None = None) -> ColdUnit:
     default_min, default_max = ColdUnit.default_limits(kind)
     return ColdUnit.objects.create(

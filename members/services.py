@@ -238,6 +238,7 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
     Refused, with nothing written, when both are on the same shift, both hold a
     live booking for the same meal, both joined the same year, or both log in.
     """
+    from hygiene.services import briefings_move
     from meals.models import Booking, Message, ShiftSignup
 
     if keep.pk == drop.pk:
@@ -271,6 +272,7 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
         ShiftSignup.objects.filter(member=drop).update(member=keep)
         Message.objects.filter(member=drop).update(member=keep)
         Membership.objects.filter(member=drop).update(member=keep)
+        briefings_move(keep=keep, drop=drop)
         if not keep.postal_address:
             keep.street, keep.postcode, keep.city = drop.street, drop.postcode, drop.city
         for name in ("email", "phone"):

@@ -448,3 +448,19 @@ def test_a_ticked_box_that_is_no_row_is_refused_without_an_error(kitchen, volunt
     )
     assert response.status_code == 400
     assert not Briefing.objects.exists()
+
+
+def test_merging_two_records_of_one_person_keeps_their_briefings(volunteer, coordinator):
+    from members.services import member_merge
+
+    chef = Member.objects.get(user=coordinator)
+    twin = Member.objects.create(name="Karim B.", phone="0611223344")
+    cook = Member.objects.get(user=volunteer)
+    both = services.briefing_record(day=timezone.localdate(), given_by=twin, attendees=[twin, cook], by=coordinator)
+    alone = services.briefing_record(day=timezone.localdate(), given_by=chef, attendees=[twin], by=coordinator)
+
+    member_merge(keep=cook, drop=twin)
+
+    assert Briefing.objects.get(pk=both.pk).given_by == cook
+    assert list(Briefing.objects.get(pk=both.pk).attendees.all()) == [cook]
+    assert list(Briefing.objects.get(pk=alone.pk).attendees.all()) == [cook]
