@@ -120,8 +120,12 @@ class CorrectionMixin(forms.Form):
 
 
 class ReadingForm(KeyedForm):
+    # Radio buttons, none ticked: a big target each, and no reading lands on the first unit by default.
     unit = forms.ModelChoiceField(
-        label=_("Réfrigérateur ou congélateur"), queryset=ColdUnit.objects.none(), empty_label=None
+        label=_("Réfrigérateur ou congélateur"),
+        queryset=ColdUnit.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
     )
     temperature = TemperatureField(label=_("Température (°C)"))
     taken_at = _moment_field(_("Relevée le"))

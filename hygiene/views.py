@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -150,14 +151,8 @@ def _record(request, name: str, write) -> object:
         else:
             if not getattr(entry, "replayed", False):
                 messages.success(request, _("C'est noté dans le cahier."))
-            return redirect(f"{_today_url()}#{name}")
+            return redirect(f"{reverse('hygiene:today')}#{name}")
     return _today(request, bound={name: form}, status=REFUSED)
-
-
-def _today_url() -> str:
-    from django.urls import reverse
-
-    return reverse("hygiene:today")
 
 
 @require_POST

@@ -176,7 +176,12 @@ def test_the_hygiene_logbook_has_no_axe_violations_on_a_phone(phone_page, volunt
     phone_page.goto("/hygiene/")
     phone_page.fill("#reading-temperature", "9")
     with phone_page.expect_navigation():
+        phone_page.click("text=Noter la température")  # no unit ticked: refused, the radios marked
+    found += axe_violations(phone_page)
+    phone_page.check("#reading-unit_0")
+    phone_page.fill("#reading-temperature", "9")
+    with phone_page.expect_navigation():
         phone_page.click("text=Noter la température")
-    assert "hors des limites" in phone_page.content()
+    assert "hors des limites de « Frigo de la cuisine »" in phone_page.content()
     found += axe_violations(phone_page)
     assert not found, "\n\n".join(found)
