@@ -8,6 +8,7 @@ from members.forms import EmailAuthenticationForm, ThrottledPasswordResetForm, U
 urlpatterns = [
     path("", include("meals.urls")),
     path("", include("members.urls")),
+    path("hygiene/", include("hygiene.urls")),
     path(
         "comptes/login/",
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm),

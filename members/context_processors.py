@@ -15,6 +15,7 @@ def roles(request) -> dict:
             "outbox": user.has_perm("meals.manage_outbox"),
             "receipts": user.has_perm("meals.manage_receipts"),
             "purchases": user.has_perm("meals.manage_purchases"),
+            "hygiene": user.has_perm("hygiene.record_hygiene"),
         }
     }
 

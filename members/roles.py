@@ -53,10 +53,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "meals.manage_outbox",
         "meals.manage_receipts",
         "meals.manage_purchases",
+        "hygiene.record_hygiene",
+        "hygiene.view_logbook",
+        "hygiene.manage_hygiene",
     ],
     VOLUNTEER: [
         "meals.view_shift",
         "meals.add_shiftsignup",
+        # The kitchen team fills the hygiene logbook and reads it back (no guest's data in it).
+        "hygiene.record_hygiene",
+        "hygiene.view_logbook",
     ],
     PARTNER: [
         "meals.book_for_partner",
@@ -71,7 +77,7 @@ def ensure_roles(apps=global_apps, using: str = "default") -> None:
     """Create the role groups and give them their permissions (idempotent)."""
     from django.contrib.auth.management import create_permissions
 
-    for app_label in ("meals", "members"):
+    for app_label in ("meals", "members", "hygiene"):
         # The real app config names the models; ``apps`` (historical in a
         # migration) is what the permissions are written through.
         create_permissions(global_apps.get_app_config(app_label), verbosity=0, apps=apps, using=using)

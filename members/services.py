@@ -266,6 +266,7 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
     Refused, with nothing written, when both are on the same shift, both hold a
     live booking for the same meal, both joined the same year, or both log in.
     """
+    from hygiene.services import briefings_move
     from meals.models import Booking, Message, ShiftSignup
 
     if keep.pk == drop.pk:
@@ -301,6 +302,7 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
         Membership.objects.filter(member=drop).update(member=keep)
         # What the dropped record met and the kept one not yet (the rest goes with ``drop``).
         Prerequisite.objects.filter(member=drop).exclude(kind__in=keep.prerequisites.values("kind")).update(member=keep)
+        briefings_move(keep=keep, drop=drop)
         if not keep.postal_address:
             keep.street, keep.postcode, keep.city = drop.street, drop.postcode, drop.city
         for name in ("email", "phone"):

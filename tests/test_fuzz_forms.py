@@ -171,7 +171,7 @@ def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"meals", "members", "auth"} and model._meta.label not in NOT_DATA
+        if model._meta.app_label in {"meals", "members", "auth", "hygiene"} and model._meta.label not in NOT_DATA
     }
 
 
@@ -254,6 +254,10 @@ def test_the_fuzzer_finds_the_main_forms(world):
     # Volunteers who are ready, and who came (issue 18).
     assert {"members:volunteer_ready", "meals:mark_attendance", "meals:shift_follow_up"} <= coordinator
     assert {"members:prerequisite_record", "meals:shift_assign"} <= coordinator
+    volunteer = {form["view"] for form in forms_for("volunteer", world)}
+    hygiene = {"record_reading", "record_delivery", "record_cooling", "record_cleaning", "record_briefing", "correct"}
+    assert {f"hygiene:{name}" for name in hygiene} <= volunteer
+    assert {"hygiene:units", "hygiene:cleaning_plan", "hygiene:unit_toggle"} <= coordinator
 
 
 # --- Dates, times and numbers, and what other pages make of them (issue 13) ------------
@@ -349,6 +353,7 @@ def rendering_pages(world) -> list[tuple[Client, str]]:
         (coordinator, reverse("meals:shift_template")),
         (coordinator, reverse("members:partner", args=[world.partner.pk])),
         (coordinator, reverse("members:member", args=[world.guest.pk])),
+        (coordinator, reverse("hygiene:today")),
         (anonymous, reverse("meals:upcoming")),
         (referent, reverse("members:partner_bookings", args=[world.partner.pk])),
         (referent, reverse("members:partner_home")),
@@ -360,6 +365,7 @@ def rendering_pages(world) -> list[tuple[Client, str]]:
             (coordinator, reverse("meals:door", args=[meal.pk])),
             (coordinator, reverse("meals:day_sheet", args=[meal.pk])),
             (coordinator, reverse("meals:reports") + month),
+            (coordinator, reverse("hygiene:month", args=[meal.starts_at.year, meal.starts_at.month])),
             (coordinator, reverse("meals:report_attendance") + month),
             (coordinator, reverse("meals:report_csv", args=["attendance"]) + month),
             (anonymous, reverse("meals:meal", args=[meal.pk])),
@@ -428,6 +434,9 @@ def test_the_fuzzer_finds_every_date_and_number_field(world):
         "form-0-slots",
     }
     assert expected <= coordinator, expected - coordinator
+    # The hygiene logbook's (issue 18), which volunteers fill too.
+    volunteer = {name for form in forms_for("volunteer", world) for name in typed_fields(form)}
+    assert {"taken_at", "received_on", "use_by", "started_at", "ended_at", "day"} <= volunteer
     referent = {name for form in forms_for("referent", world) for name in typed_fields(form)}
     assert "party_size" in referent
 
@@ -457,7 +466,7 @@ def test_boundary_values_are_stored_then_rendered_by_every_page(world):
 
 # The names the views read, found in their source (a new one is fuzzed at once), and
 # those of the GET forms (the reports' period, the directory's search).
-_SOURCES = ("meals/views", "meals/reports.py", "members/views.py", "meals/selectors.py")
+_SOURCES = ("meals/views", "meals/reports.py", "members/views.py", "meals/selectors.py", "hygiene/views.py")
 
 
 def query_parameter_names() -> set[str]:

@@ -102,3 +102,52 @@ def test_the_checker_does_find_an_error(vnu, tmp_path):
     # The booking form's old mistake: crispy put the form's action on the radio buttons' <div>.
     page = '<!doctype html><html lang="fr"><head><title>x</title></head><body><div action="/x/"></div></body></html>'
     assert any("action" in error for error in errors_of(vnu, {"bad": page}, tmp_path))
+
+
+def test_the_hygiene_logbook_pages_are_valid_html(vnu, tmp_path, volunteer, coordinator):
+    from decimal import Decimal
+
+    from hygiene import services
+    from hygiene.models import CleaningTask
+    from members.models import Member
+
+    fridge = services.cold_unit_create(name="Frigo", kind="fridge")
+    task = CleaningTask.objects.create(area="Cuisine", name="Sols")
+    now = timezone.now()
+    wrong = services.reading_record(unit=fridge, temperature=Decimal("2"), taken_at=now, by=volunteer)
+    services.reading_record(
+        unit=fridge,
+        temperature=Decimal("7"),
+        taken_at=now,
+        corrective_action="Porte refermée",
+        by=volunteer,
+        corrects=wrong,
+        reason="Mauvais frigo",
+    )
+    services.cleaning_checks_record(tasks=[task], day=timezone.localdate(), by=volunteer)
+    cook = Member.objects.get(user=volunteer)
+    briefing = services.briefing_record(day=timezone.localdate(), given_by=cook, attendees=[cook], by=volunteer)
+    services.delivery_record(
+        received_on=timezone.localdate(),
+        supplier_name="Ferme",
+        product="Lait",
+        storage="chilled",
+        temperature=Decimal("3"),
+        lot="L1",
+        by=volunteer,
+    )
+    client = Client()
+    client.force_login(coordinator)
+    today = timezone.localdate()
+    pages = {
+        "today": client.get(reverse("hygiene:today")),
+        "refused": client.post(reverse("hygiene:record_reading"), {"unit": fridge.pk, "temperature": "9"}),
+        "month": client.get(reverse("hygiene:month", args=[today.year, today.month])),
+        "correct": client.get(reverse("hygiene:correct", args=["consignes", briefing.pk])),
+        "units": client.get(reverse("hygiene:units")),
+        "cleaning-plan": client.get(reverse("hygiene:cleaning_plan")),
+    }
+    statuses = {name: response.status_code for name, response in pages.items()}
+    assert statuses == {**dict.fromkeys(pages, 200), "refused": 400}
+    errors = errors_of(vnu, {name: response.content.decode() for name, response in pages.items()}, tmp_path)
+    assert errors == []

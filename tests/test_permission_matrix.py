@@ -57,6 +57,7 @@ class World:
     contribution: object
     message: object = None
     past_signup: object = None  # the volunteer's, at last week's meal, marked absent
+    reading: object = None  # the hygiene logbook's (issue 18): a fridge, a cleaning task, one reading
     forged: bool = False
 
     @property
@@ -198,6 +199,22 @@ MATRIX: dict[str, Row] = {
     "meals:report_sourcing": Row(none, COORDINATORS),
     "meals:report_sourcing_csv": Row(none, COORDINATORS),
     "meals:outbox": Row(none, COORDINATORS),
+    # The hygiene logbook (issue 18): the kitchen team (volunteers, coordinators) records and reads it;
+    # coordinators manage its fridges and cleaning plan; partner referents and visitors never see it.
+    "hygiene:today": Row(none, VOLUNTEERS),
+    "hygiene:record_reading": Row(none, POST_ONLY, post=POST_VOLUNTEERS),
+    "hygiene:record_delivery": Row(none, POST_ONLY, post=POST_VOLUNTEERS),
+    "hygiene:record_cooling": Row(none, POST_ONLY, post=POST_VOLUNTEERS),
+    "hygiene:record_cleaning": Row(none, POST_ONLY, post=POST_VOLUNTEERS),
+    "hygiene:record_briefing": Row(none, POST_ONLY, post=POST_VOLUNTEERS),
+    "hygiene:correct": Row(lambda w: {"kind": "releve", "pk": w.reading.pk}, VOLUNTEERS, post=POST_VOLUNTEERS),
+    "hygiene:month": Row(
+        lambda w: {"year": timezone.localdate().year, "month": timezone.localdate().month}, VOLUNTEERS
+    ),
+    "hygiene:units": Row(none, COORDINATORS, post=POST_COORDINATORS),
+    "hygiene:unit_toggle": Row(lambda w: {"pk": w.reading.unit_id}, POST_ONLY, post=POST_COORDINATORS),
+    "hygiene:cleaning_plan": Row(none, COORDINATORS, post=POST_COORDINATORS),
+    "hygiene:task_toggle": Row(lambda w: {"pk": 999_999}, POST_ONLY, post="login login 403 403 404"),
     "meals:outbox_retry": Row(lambda w: {"pk": w.message.pk}, POST_ONLY, post=POST_COORDINATORS),
     "meals:short_link": Row(lambda w: {"code": w.sms_code}, "404 302 302 302 302"),
     "meals:sms_stop": Row(lambda w: {"code": w.sms_code}, "404 200 200 200 200", post="404 - - - -"),
@@ -302,7 +319,15 @@ def build_world(*, guest, volunteer, referent, coordinator, partner) -> World:
     message = Message.objects.create(
         channel="email", kind="booking_link", to=guest.email, booking=booking, status="failed"
     )
+    from hygiene.models import CleaningTask, ColdUnit, TemperatureReading
+
+    fridge = ColdUnit.objects.create(name="Frigo", kind="fridge", min_c=0, max_c=4)
+    CleaningTask.objects.create(area="Cuisine", name="Plans de travail")
+    reading = TemperatureReading.objects.create(
+        unit=fridge, temperature=3, taken_at=timezone.now(), min_c=0, max_c=4, recorded_by=volunteer
+    )
     return World(
+        reading=reading,
         meal=meal,
         past_meal=past_meal,
         booking=booking,

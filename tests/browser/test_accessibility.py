@@ -137,3 +137,51 @@ def test_the_door_desk_works_with_the_keyboard_only(page, coordinator, make_meal
         page.keyboard.press("Enter")
     contribution = Contribution.objects.get(meal=meal)
     assert str(contribution.amount) == "5.50"
+
+
+def test_the_hygiene_logbook_has_no_axe_violations_on_a_phone(phone_page, volunteer, live_server):
+    """Today's logbook in the kitchen (a reading out of range, a correction) and the month's, 390 px wide."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from hygiene import services
+
+    fridge = services.cold_unit_create(name="Frigo de la cuisine", kind="fridge")
+    wrong = services.reading_record(unit=fridge, temperature=Decimal("2"), taken_at=timezone.now(), by=volunteer)
+    services.reading_record(
+        unit=fridge,
+        temperature=Decimal("6.5"),
+        taken_at=timezone.now(),
+        corrective_action="Porte refermée",
+        by=volunteer,
+        corrects=wrong,
+        reason="Mauvais frigo",
+    )
+    client = Client()
+    client.force_login(volunteer)
+    phone_page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    today = timezone.localdate()
+    found = []
+    for url in ("/hygiene/", f"/hygiene/{today.year}/{today.month}/"):
+        phone_page.goto(url)
+        assert "Frigo de la cuisine" in phone_page.content()
+        found += axe_violations(phone_page)
+        width = phone_page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            found.append(f"{url} scrolls sideways ({width}px wide)")
+    # A refused reading: the message in the page, in words.
+    phone_page.goto("/hygiene/")
+    phone_page.fill("#reading-temperature", "9")
+    with phone_page.expect_navigation():
+        phone_page.click("text=Noter la température")  # no unit ticked: refused, the radios marked
+    found += axe_violations(phone_page)
+    phone_page.check("#reading-unit_0")
+    phone_page.fill("#reading-temperature", "9")
+    with phone_page.expect_navigation():
+        phone_page.click("text=Noter la température")
+    assert "hors des limites de « Frigo de la cuisine »" in phone_page.content()
+    found += axe_violations(phone_page)
+    assert not found, "\n\n".join(found)

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from hygiene.demo import seed_hygiene
 from meals.management.commands._seed_sourcing import seed_purchases
 from meals.management.commands._seed_year import attendance, demo_meal, guest_booking, seed_year
 from meals.models import Booking, Contribution, Meal, SeatBlock, Shift, ShiftSignup
@@ -172,6 +173,7 @@ class Command(BaseCommand):
             meals = self.create_meals(rng)
             self.fill_meals(rng, meals, guests, volunteers, partner, users[COORDINATOR])
             seed_purchases(rng=rng, meals=meals, by=users[COORDINATOR])
+            seed_hygiene(by=users[VOLUNTEER], team=volunteers[:4])
         self.stdout.write(self.style.SUCCESS(f"Données de démonstration : {len(meals)} repas, {len(guests)} convives."))
         self.stdout.write(f"Identifiants (mot de passe : {DEMO_PASSWORD})")
         for email, first, _last, group in LOGINS:
