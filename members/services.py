@@ -356,6 +356,10 @@ def member_export(*, member: Member) -> dict:
             "phone": member.phone,
             "postal_address": member.postal_address,
             "notes": member.notes,
+            # The remembered allergy and diet profile (GDPR art. 9), with when they consented.
+            "allergens": list(member.allergens or []),
+            "diets": list(member.diets or []),
+            "health_consent_at": _iso(member.health_consent_at),
             "language": member.language,
             "partner": member.partner.name if member.partner_id else None,
             "created_at": _iso(member.created_at),
@@ -380,6 +384,9 @@ def member_export(*, member: Member) -> dict:
                 "phone": b.phone,
                 "party_size": b.party_size,
                 "notes": b.notes,
+                "allergens": list(b.allergens or []),
+                "diets": list(b.diets or []),
+                "health_consent_at": _iso(b.health_consent_at),
                 "status": b.status,
                 "partner": b.partner.name if b.partner_id else None,
                 "created_at": _iso(b.created_at),
@@ -453,7 +460,10 @@ def member_erase(*, member: Member, by=None, now: datetime | None = None) -> Mem
         from meals import outbox
 
         outbox.forget_member(member)  # before the bookings lose their link to the messages' rows
-        Booking.objects.filter(member=member).update(name="", email="", phone="", notes="")
+        # Health data goes with the identity (GDPR art. 9): the kitchen's counts lose these people.
+        Booking.objects.filter(member=member).update(
+            name="", email="", phone="", notes="", allergens=[], diets=[], health_consent_at=None
+        )
         if member.user_id:
             user = member.user
             user.username = f"effacé-{member.pk}-{now:%Y%m%d%H%M%S}"
@@ -474,8 +484,14 @@ def member_erase(*, member: Member, by=None, now: datetime | None = None) -> Mem
         member.notes = ""
         # The postal address too; a tax receipt already issued keeps its own copy (kept six years, LPF L102 B).
         member.street = member.postcode = member.city = ""
+        member.allergens, member.diets, member.health_consent_at = [], [], None
         member.erased_at = now
-        member.save(update_fields=["name", "email", "phone", "notes", "street", "postcode", "city", "erased_at"])
+        member.save(
+            update_fields=[
+                "name", "email", "phone", "notes", "street", "postcode", "city", "erased_at",
+                "allergens", "diets", "health_consent_at",
+            ]
+        )  # fmt: skip
     return member
 
 
