@@ -298,3 +298,16 @@ def test_migration_turns_the_old_halal_label_into_no_pork(make_meal):
     import_module("meals.migrations.0015_booking_health").halal_was_no_pork(apps, None)
     meal.refresh_from_db()
     assert meal.diet_labels == ["vegetarian", "no_pork"]
+
+
+def test_seed_demo_has_bookings_whose_allergies_clash_with_the_menu(db):
+    import io
+
+    from django.core.management import call_command
+
+    from meals.allergies import booking_clash
+
+    call_command("seed_demo", stdout=io.StringIO())
+    confirmed = Booking.objects.filter(status=Booking.Status.CONFIRMED).exclude(allergens=[]).select_related("meal")
+    assert any(booking_clash(booking).allergens for booking in confirmed)
+    assert all(booking.health_consent_at is not None for booking in confirmed)
