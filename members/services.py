@@ -280,6 +280,9 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
             keep.notes = f"{keep.notes}\n{drop.notes}".strip()
         if not keep.partner_id:
             keep.partner_id = drop.partner_id
+        if keep.health_consent_at is None and drop.health_consent_at is not None:
+            # The remembered allergies and diets, with the consent they were given under.
+            keep.allergens, keep.diets, keep.health_consent_at = drop.allergens, drop.diets, drop.health_consent_at
         user_id = drop.user_id
         drop.delete()
         if user_id and not keep.user_id:

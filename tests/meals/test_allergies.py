@@ -311,3 +311,17 @@ def test_seed_demo_has_bookings_whose_allergies_clash_with_the_menu(db):
     confirmed = Booking.objects.filter(status=Booking.Status.CONFIRMED).exclude(allergens=[]).select_related("meal")
     assert any(booking_clash(booking).allergens for booking in confirmed)
     assert all(booking.health_consent_at is not None for booking in confirmed)
+
+
+def test_merging_keeps_the_remembered_profile_of_the_record_dropped(db):
+    from django.utils import timezone
+
+    from members.services import member_merge
+
+    keep = Member.objects.create(name="Jeanne", email="jeanne@example.org")
+    drop = Member.objects.create(
+        name="Jeanne M.", phone="0611223344", allergens=["lupin"], diets=[], health_consent_at=timezone.now()
+    )
+    member_merge(keep=keep, drop=drop)
+    keep.refresh_from_db()
+    assert keep.allergens == ["lupin"] and keep.health_consent_at is not None
