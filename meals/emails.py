@@ -158,7 +158,15 @@ def _booking_mail(message: Message, booking: Booking) -> EmailMultiAlternatives 
     else:
         subject = _("À demain, %(hour)s, à la cantine") % {"hour": hour(meal.starts_at)}
         template, ics = "reminder", False
-    context = {"booking": booking, "meal": meal, "url": booking_url(booking), "site_url": settings.SITE_URL}
+    from meals.allergies import booking_clash
+
+    context = {
+        "booking": booking,
+        "meal": meal,
+        "url": booking_url(booking),
+        "site_url": settings.SITE_URL,
+        "clash": booking_clash(booking),  # what their allergies or diet meet in the menu
+    }
     email = _email(
         message,
         subject=subject,
@@ -265,6 +273,8 @@ def sms_text(kind: str, booking: Booking, *, name: str, link: str, stop: str) ->
     values = {"cantine": name, "when": sms_when(booking.meal.starts_at), "link": link, "stop": stop}
     if kind == "booking_confirmation" and booking.status == Booking.Status.WAITLISTED:
         text = _("%(cantine)s : liste d'attente %(when)s. Si une place se libère, SMS. Votre lien : %(link)s")
+    elif kind == "booking_confirmation" and _clashes(booking):
+        text = _("%(cantine)s : place réservée %(when)s. Attention à vos allergies ou régime, voir : %(link)s")
     elif kind == "booking_confirmation":
         text = _("%(cantine)s : place réservée %(when)s. Votre lien : %(link)s")
     elif kind == "booking_promotion":
@@ -277,6 +287,12 @@ def sms_text(kind: str, booking: Booking, *, name: str, link: str, stop: str) ->
         text = _("%(cantine)s : votre réservation %(when)s : %(link)s")
     ending = _(" STOP SMS : %(stop)s") if stop else _(" Plus de SMS : sur ce lien.")
     return (text + ending) % values
+
+
+def _clashes(booking: Booking) -> bool:
+    from meals.allergies import booking_clash
+
+    return bool(booking_clash(booking))
 
 
 def _shorten(name: str, length: int) -> str:

@@ -31,10 +31,14 @@ ALLERGENS = [
     ("molluscs", _("Mollusques")),
 ]
 
+# What a meal is labelled as meeting, and what a guest may need (meals/allergies.py says which meets which).
+# « halal » was once labelled « Sans porc »: migration 0015 turned it into ``no_pork``.
 DIET_LABELS = [
     ("vegetarian", _("Végétarien")),
     ("vegan", _("Végétalien")),
-    ("halal", _("Sans porc")),
+    ("no_pork", _("Sans porc")),
+    ("halal", _("Halal")),
+    ("kosher", _("Casher")),
     ("gluten_free", _("Sans gluten")),
 ]
 
@@ -232,6 +236,11 @@ class Booking(models.Model):
     phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     party_size = models.PositiveSmallIntegerField(_("nombre de personnes"), default=1)
     notes = models.CharField(_("régime, allergies"), max_length=500, blank=True)
+    # Health data (GDPR art. 9): the guest's allergens and diets (codes of ALLERGENS and DIET_LABELS), kept only
+    # with their explicit consent (when it was given); erased with the member.
+    allergens = models.JSONField(_("allergies"), default=list, blank=True)
+    diets = models.JSONField(_("régimes"), default=list, blank=True)
+    health_consent_at = models.DateTimeField(_("accord pour les allergies le"), null=True, blank=True)
     language = models.CharField(max_length=8, default="fr")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CONFIRMED, db_index=True)
     is_walk_in = models.BooleanField(_("sans réservation"), default=False)

@@ -8,7 +8,8 @@ objects the templates read. Nothing here writes: the writes are the services'.
 - ``meal_for_page``: one meal, with its held seats and the shifts a guest may help with;
 - ``board_meals``: the volunteers' shift board;
 - ``meals_today``: today's meals at a glance, for the coordinator's home;
-- ``door_choice``, ``door_desk``, ``day_sheet``: the door desk's pages.
+- ``door_choice``, ``door_desk``, ``day_sheet``: the door desk's pages;
+- ``kitchen``: a meal's allergies and diets in counts, for the cooks.
 """
 
 import unicodedata
@@ -20,6 +21,7 @@ from django.db.models import Count, Min, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from meals import allergies
 from meals.models import (
     ALLERGENS,
     HELP_ROLES,
@@ -333,6 +335,7 @@ def door_desk(meal: Meal) -> Desk:
             given[contribution.booking_id] = given.get(contribution.booking_id, Decimal("0")) + contribution.amount
     for booking in bookings:
         booking.given = given.get(booking.pk)
+    allergies.decorate(bookings, meal)
     counters = {
         **people(bookings),
         "seats_left": meal.seats_left,
@@ -355,10 +358,22 @@ def day_sheet(meal: Meal) -> dict:
         entry = shifts.setdefault(signup.shift_id, {"shift": signup.shift, "members": []})
         entry["members"].append(signup.member)
     labels = dict(ALLERGENS)
+    allergies.decorate(bookings, meal)
     return {
         "bookings": bookings,
         "shifts": list(shifts.values()),
-        "notes": [b for b in bookings if b.notes.strip()],
+        "notes": [b for b in bookings if b.notes.strip() or b.health],
         "allergens": [str(labels[code]).lower() for code in meal.allergens if code in labels],
         "people": people(bookings),
     }
+
+
+# The kitchen ------------------------------------------------------------------------------
+
+
+def kitchen(meal: Meal) -> allergies.KitchenCounts:
+    """People per allergen and diet across ``meal``'s confirmed bookings, and its clashes: one query, no name."""
+    profiles = Booking.objects.filter(meal=meal, status=Booking.Status.CONFIRMED).values_list(
+        "party_size", "allergens", "diets"
+    )
+    return allergies.kitchen_counts(meal=meal, profiles=profiles)

@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from meals.views import attendance as attendance_views
 from meals.views import booking, planning, public
 from meals.views import door as door_views
+from meals.views import kitchen as kitchen_views
 from meals.views import messages as message_views
 from meals.views import receipts as receipt_views
 from meals.views import reports as report_views
@@ -50,6 +51,7 @@ urlpatterns = [
     path("accueil/repas/<int:pk>/caisse/cloture/", door_views.door_till_close, name="door_till_close"),
     path("accueil/repas/<int:pk>/caisse/reouverture/", door_views.door_till_reopen, name="door_till_reopen"),
     path("accueil/repas/<int:pk>/feuille-du-jour/", door_views.day_sheet, name="day_sheet"),
+    path("repas/<int:pk>/cuisine/", kitchen_views.kitchen, name="kitchen"),
     path("accueil/reservation/<int:pk>/arrivee/", door_views.door_check_in, name="door_check_in"),
     path("accueil/reservation/<int:pk>/annuler-arrivee/", door_views.door_undo_check_in, name="door_undo_check_in"),
     path("accueil/reservation/<int:pk>/appele/", door_views.door_called, name="door_called"),

@@ -16,6 +16,8 @@ class MemberAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "phone"]
     list_filter = ["partner"]
     raw_id_fields = ["user"]
+    # Health data (GDPR art. 9): given by the guest with consent when booking, cleared by an erasure only.
+    readonly_fields = ["allergens", "diets", "health_consent_at"]
 
 
 @admin.register(Membership)

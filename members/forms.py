@@ -12,6 +12,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cantine.bounds import DayField
+from meals.forms.booking import HealthFields, OnBehalfForm
 from meals.idempotency import KeyedForm
 from meals.money import AmountField
 from members import lockout, services
@@ -220,7 +221,7 @@ class ReferentForm(forms.Form):
         return password
 
 
-class PartnerBookingForm(KeyedForm):
+class PartnerBookingForm(HealthFields, KeyedForm):
     meal = forms.ModelChoiceField(label=_("Repas"), queryset=None)
     name = forms.CharField(label=_("Prénom de la personne"), max_length=200)
     party_size = forms.IntegerField(label=_("Nombre de personnes"), min_value=1, max_value=20, initial=1)
@@ -230,6 +231,13 @@ class PartnerBookingForm(KeyedForm):
         super().__init__(*args, **kwargs)
         self.fields["meal"].queryset = meals
         self.fields["meal"].label_from_instance = _meal_label
+        OnBehalfForm._on_the_phone(self)
+        # A first name only: nobody to find again next time, so nothing to remember.
+        del self.fields["remember_health"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True  # the template's <form> has it
+        self.helper.layout = self.health_layout()
 
 
 def _meal_label(meal) -> str:

@@ -81,6 +81,11 @@ class Member(models.Model):
     email = models.EmailField(_("e-mail"), blank=True, db_index=True)
     phone = models.CharField(_("téléphone"), max_length=30, blank=True, db_index=True)
     notes = models.TextField(_("notes"), blank=True)
+    # The remembered allergy and diet profile (GDPR art. 9), only when the guest asked for it
+    # (« Se souvenir pour mes prochaines réservations »); erased with the member.
+    allergens = models.JSONField(_("allergies"), default=list, blank=True)
+    diets = models.JSONField(_("régimes"), default=list, blank=True)
+    health_consent_at = models.DateTimeField(_("accord pour les allergies le"), null=True, blank=True)
     language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES, default="fr")
     partner = models.ForeignKey(
         Partner,

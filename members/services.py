@@ -312,6 +312,9 @@ def member_merge(*, keep: Member, drop: Member, by=None) -> Member:
             keep.notes = f"{keep.notes}\n{drop.notes}".strip()
         if not keep.partner_id:
             keep.partner_id = drop.partner_id
+        if keep.health_consent_at is None and drop.health_consent_at is not None:
+            # The remembered allergies and diets, with the consent they were given under.
+            keep.allergens, keep.diets, keep.health_consent_at = drop.allergens, drop.diets, drop.health_consent_at
         user_id = drop.user_id
         drop.delete()
         if user_id and not keep.user_id:
@@ -388,6 +391,10 @@ def member_export(*, member: Member) -> dict:
             "phone": member.phone,
             "postal_address": member.postal_address,
             "notes": member.notes,
+            # The remembered allergy and diet profile (GDPR art. 9), with when they consented.
+            "allergens": list(member.allergens or []),
+            "diets": list(member.diets or []),
+            "health_consent_at": _iso(member.health_consent_at),
             "language": member.language,
             "partner": member.partner.name if member.partner_id else None,
             "created_at": _iso(member.created_at),
@@ -412,6 +419,9 @@ def member_export(*, member: Member) -> dict:
                 "phone": b.phone,
                 "party_size": b.party_size,
                 "notes": b.notes,
+                "allergens": list(b.allergens or []),
+                "diets": list(b.diets or []),
+                "health_consent_at": _iso(b.health_consent_at),
                 "status": b.status,
                 "partner": b.partner.name if b.partner_id else None,
                 "created_at": _iso(b.created_at),
@@ -488,7 +498,10 @@ def member_erase(*, member: Member, by=None, now: datetime | None = None) -> Mem
         from meals import outbox
 
         outbox.forget_member(member)  # before the bookings lose their link to the messages' rows
-        Booking.objects.filter(member=member).update(name="", email="", phone="", notes="")
+        # Health data goes with the identity (GDPR art. 9): the kitchen's counts lose these people.
+        Booking.objects.filter(member=member).update(
+            name="", email="", phone="", notes="", allergens=[], diets=[], health_consent_at=None
+        )
         if member.user_id:
             user = member.user
             user.username = f"effacé-{member.pk}-{now:%Y%m%d%H%M%S}"
@@ -510,8 +523,14 @@ def member_erase(*, member: Member, by=None, now: datetime | None = None) -> Mem
         member.notes = ""
         # The postal address too; a tax receipt already issued keeps its own copy (kept six years, LPF L102 B).
         member.street = member.postcode = member.city = ""
+        member.allergens, member.diets, member.health_consent_at = [], [], None
         member.erased_at = now
-        member.save(update_fields=["name", "email", "phone", "notes", "street", "postcode", "city", "erased_at"])
+        member.save(
+            update_fields=[
+                "name", "email", "phone", "notes", "street", "postcode", "city", "erased_at",
+                "allergens", "diets", "health_consent_at",
+            ]
+        )  # fmt: skip
     return member
 
 

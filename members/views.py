@@ -484,6 +484,9 @@ def partner_bookings(request, pk: int):
                 name=data["name"],
                 party_size=data["party_size"],
                 notes=data["notes"],
+                allergens=data["allergens"],
+                diets=data["diets"],
+                health_consent=data["health_consent"],
                 by=request.user,
                 key=data["form_key"],
             )

@@ -260,6 +260,16 @@ def test_the_fuzzer_finds_the_main_forms(world):
     assert {"hygiene:units", "hygiene:cleaning_plan", "hygiene:unit_toggle"} <= coordinator
 
 
+def test_the_fuzzer_finds_the_allergy_and_diet_fields_of_every_booking_form(world):
+    health = {"allergens", "diets", "health_consent"}
+    by_view = {form["view"]: set(form["fields"]) for form in forms_for("guest", world)}
+    assert health | {"remember_health", "notes"} <= by_view["meals:book"]
+    by_view = {form["view"]: set(form["fields"]) for form in forms_for("coordinator", world)}
+    assert health | {"remember_health"} <= by_view["meals:book_on_behalf"]
+    by_view = {form["view"]: set(form["fields"]) for form in forms_for("referent", world)}
+    assert health <= by_view["members:partner_bookings"]
+
+
 # --- Dates, times and numbers, and what other pages make of them (issue 13) ------------
 #
 # Each date, datetime, time and number field of every form gets values around

@@ -156,6 +156,8 @@ MATRIX: dict[str, Row] = {
     "meals:door_today": Row(none, COORDINATORS),
     "meals:door": Row(meal_pk, COORDINATORS),
     "meals:day_sheet": Row(meal_pk, COORDINATORS),
+    # Counts of health data, never a name: the cooks (volunteers) and coordinators, never a partner's referent.
+    "meals:kitchen": Row(meal_pk, VOLUNTEERS, post=POST_ONLY),
     "meals:record_contribution": Row(meal_pk, POST_ONLY, post=POST_COORDINATORS),
     "meals:door_walk_in": Row(meal_pk, POST_ONLY, post=POST_COORDINATORS),
     "meals:door_till_close": Row(meal_pk, POST_ONLY, post=POST_COORDINATORS),

@@ -1,7 +1,7 @@
 """The guest's booking form and the coordinator's "someone phoned" form."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from meals.idempotency import KeyedForm
-from meals.models import Shift
+from meals.models import ALLERGENS, DIET_LABELS, Shift
 from members.contacts import InvalidPhone, normalize_phone
 
 HELP_CHOICES = [
@@ -20,7 +20,52 @@ HELP_CHOICES = [
 ]
 
 
-class BookingForm(KeyedForm):
+HEALTH_FIELDS = ("allergens", "diets", "health_consent", "remember_health")
+HEALTH_LEGEND = _("Allergies et régime")
+
+
+class HealthFields(forms.Form):
+    """The 14 allergens, the diets and the explicit consent (GDPR art. 9): the booking forms' fieldset.
+
+    An allergy or a diet without the consent box ticked is an error of the form: nothing is written.
+    """
+
+    allergens = forms.MultipleChoiceField(
+        label=_("Allergies (pour vous et les personnes avec vous)"),
+        required=False,
+        choices=ALLERGENS,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    diets = forms.MultipleChoiceField(
+        label=_("Régime"), required=False, choices=DIET_LABELS, widget=forms.CheckboxSelectMultiple
+    )
+    health_consent = forms.BooleanField(
+        label=_("J'accepte que la cantine garde ces informations pour préparer le repas"),
+        required=False,
+        help_text=_("Elles ne servent qu'à la cuisine et à l'accueil, et sont effacées avec vos données."),
+    )
+    remember_health = forms.BooleanField(label=_("Se souvenir pour mes prochaines réservations"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        wants = cleaned.get("allergens") or cleaned.get("diets")
+        if wants and not cleaned.get("health_consent") and "health_consent" not in self.errors:
+            self.add_error("health_consent", self.consent_message)
+        return cleaned
+
+    consent_message = _(
+        "Pour noter une allergie ou un régime, cochez la case d'accord (ou décochez les allergies et le régime)."
+    )
+
+    def health_layout(self) -> Layout:
+        """Every field in order, the health ones in their fieldset after ``party_size`` (or at the end)."""
+        names = [name for name in self.fields if name not in HEALTH_FIELDS]
+        at = names.index("party_size") + 1 if "party_size" in names else len(names)
+        fieldset = Fieldset(HEALTH_LEGEND, *[n for n in HEALTH_FIELDS if n in self.fields], css_class="health-fieldset")
+        return Layout(*names[:at], fieldset, *names[at:])
+
+
+class BookingForm(HealthFields, KeyedForm):
     name = forms.CharField(
         label=_("Votre nom"),
         max_length=200,
@@ -51,7 +96,7 @@ class BookingForm(KeyedForm):
         initial=1,
     )
     notes = forms.CharField(
-        label=_("Un régime, une allergie ? (facultatif)"),
+        label=_("Autre chose à nous dire sur un régime ou une allergie ? (facultatif)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -83,6 +128,7 @@ class BookingForm(KeyedForm):
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.form_tag = False
+        self.helper.layout = self.health_layout()
         self.helper.add_input(Submit("submit", self.submit_label, css_class="btn-primary btn-lg btn-book"))
 
     def action_url(self, meal) -> str:
@@ -160,6 +206,20 @@ class OnBehalfForm(BookingForm):
         ) % {"max": 20}
         self.fields["notes"].label = _("Régime, allergies, remarque (facultatif)")
         del self.fields["help_with"]
+        self._on_the_phone(self)
+        self.helper.layout = self.health_layout()
+
+    @staticmethod
+    def _on_the_phone(form) -> None:
+        """Consent given on the phone: the coordinator (or a partner's referent) ticks it for the person."""
+        form.fields["allergens"].label = _("Ses allergies (et celles des personnes avec elle)")
+        form.fields["diets"].label = _("Son régime")
+        form.fields["health_consent"].label = _(
+            "La personne est d'accord pour que la cantine garde ces informations pour préparer le repas"
+        )
+        form.fields["health_consent"].help_text = _("Demandez-le-lui avant de cocher une allergie ou un régime.")
+        if "remember_health" in form.fields:
+            form.fields["remember_health"].label = _("Se souvenir pour ses prochaines réservations")
 
     def action_url(self, meal) -> str:
         return reverse("meals:book_on_behalf", args=[meal.pk])

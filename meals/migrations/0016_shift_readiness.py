@@ -38,7 +38,7 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("meals", "0014_sourcing"),
+        ("meals", "0015_booking_health"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -123,6 +123,10 @@ def booking_place(
     party_size: int = 1,
     notes: str = "",
     help_with: str = "",
+    allergens: list[str] | tuple = (),
+    diets: list[str] | tuple = (),
+    health_consent: bool = False,
+    remember_health: bool = False,
     language: str = "fr",
     by=None,
     partner=None,
@@ -148,6 +152,10 @@ def booking_place(
     ``by`` with ``meals.book_on_behalf`` (a coordinator) may book after the
     cut-off, with only a name, and with ``override_capacity`` beyond capacity
     (``extra_seats`` grows so the constraint holds; ``over_capacity`` is set).
+
+    ``allergens`` and ``diets`` (health data, GDPR art. 9) are kept only with ``health_consent``
+    (``MissingConsent`` otherwise, nothing written); with ``remember_health`` too, the member keeps
+    them as their profile for the next bookings.
     """
     now = now or timezone.now()
     privileged = can_book_on_behalf(by)
@@ -155,6 +163,7 @@ def booking_place(
         name=name, email=email, phone=phone, party_size=party_size, notes=notes, help_with=help_with,
         contact_optional=privileged or partner is not None,
     )  # fmt: skip
+    health = _health(allergens=allergens, diets=diets, consent=health_consent, remember=remember_health, now=now)
 
     with transaction.atomic():
         # The meal row lock serialises every booking of this meal: the seat
@@ -188,6 +197,9 @@ def booking_place(
             phone=request.phone,
             party_size=request.party_size,
             notes=request.notes,
+            allergens=health.allergens,
+            diets=health.diets,
+            health_consent_at=health.consent_at,
             language=language,
             partner=partner,
             help_with=request.help_with,
@@ -196,6 +208,8 @@ def booking_place(
         )
         _seat(booking, meal=locked, now=now, beyond_capacity=privileged and override_capacity)
         booking.save()
+        if health.remember:
+            member_remember_health(member=member, allergens=health.allergens, diets=health.diets, now=now)
 
         help_message = ""
         if request.help_with and booking.status == Booking.Status.WAITLISTED:
@@ -216,6 +230,43 @@ def booking_place(
 
     meal.seats_taken = Meal.objects.values_list("seats_taken", flat=True).get(pk=meal.pk)
     return BookingResult(booking=booking, help_message=help_message)
+
+
+class MissingConsent(BookingError):
+    """An allergy or a diet without the guest's explicit consent (GDPR art. 9): nothing is kept."""
+
+
+@dataclass(frozen=True)
+class _Health:
+    allergens: list[str]
+    diets: list[str]
+    consent_at: datetime | None
+    remember: bool
+
+
+def _health(*, allergens, diets, consent: bool, remember: bool, now: datetime) -> _Health:
+    """The allergy and diet profile as asked, refused when unknown or without consent (the form says it first)."""
+    from meals.allergies import ALLERGEN_CODES, DIET_CODES
+
+    allergens, diets = list(allergens or []), list(diets or [])
+    if any(code not in ALLERGEN_CODES for code in allergens) or any(code not in DIET_CODES for code in diets):
+        raise InvalidBooking(_("Cette allergie ou ce régime n'existe pas."))
+    if (allergens or diets) and not consent:
+        raise MissingConsent(
+            _("Pour noter une allergie ou un régime, cochez la case d'accord (ou décochez les allergies et le régime).")
+        )
+    allergens = [code for code in ALLERGEN_CODES if code in allergens]
+    diets = [code for code in DIET_CODES if code in diets]
+    return _Health(
+        allergens=allergens, diets=diets, consent_at=now if (allergens or diets) else None, remember=remember
+    )
+
+
+def member_remember_health(*, member: Member, allergens: list[str], diets: list[str], now: datetime) -> None:
+    """Keep (or, empty, forget) the member's allergy and diet profile, as they asked when booking."""
+    member.allergens, member.diets = allergens, diets
+    member.health_consent_at = now if (allergens or diets) else None
+    member.save(update_fields=["allergens", "diets", "health_consent_at"])
 
 
 @dataclass(frozen=True)
@@ -295,6 +346,9 @@ def partner_booking_create(
     name: str,
     party_size: int = 1,
     notes: str = "",
+    allergens: list[str] | tuple = (),
+    diets: list[str] | tuple = (),
+    health_consent: bool = False,
     by=None,
     now: datetime | None = None,
     key: str = "",
@@ -306,8 +360,9 @@ def partner_booking_create(
     A referent cancels with ``booking_cancel``, under the rules of the guest's own link.
     """
     return booking_create(
-        meal=meal, name=name, party_size=party_size, notes=notes, by=by, partner=partner, now=now, key=key
-    )
+        meal=meal, name=name, party_size=party_size, notes=notes, allergens=allergens, diets=diets,
+        health_consent=health_consent, by=by, partner=partner, now=now, key=key,
+    )  # fmt: skip
 
 
 def _live_booking(*, meal: Meal, email: str, phone: str) -> Booking | None:

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from meals.allergies import booking_clash
 from meals.emails import booking_url
 from meals.forms.booking import BookingForm, OnBehalfForm
 from meals.models import Booking, Meal
@@ -41,6 +42,16 @@ def get_booking(token: str) -> Booking:
     )
     booking.meal = Meal.objects.with_held_seats().get(pk=booking.meal_id)
     return booking
+
+
+def _health(data: dict) -> dict:
+    """The allergy and diet fields of a valid booking form, as ``booking_place`` takes them."""
+    return {
+        "allergens": data.get("allergens") or [],
+        "diets": data.get("diets") or [],
+        "health_consent": bool(data.get("health_consent")),
+        "remember_health": bool(data.get("remember_health")),
+    }
 
 
 def _language() -> str:
@@ -96,6 +107,7 @@ def book(request, pk: int):
                 party_size=data["party_size"],
                 notes=data["notes"],
                 help_with=data.get("help_with") or "",
+                **_health(data),
                 language=_language(),
                 by=request.user if request.user.is_authenticated else None,
                 key=data["form_key"],
@@ -141,6 +153,7 @@ def booking_detail(request, token: str):
             "cost": meal_cost(booking.meal),  # the same price and shares as the meal's page
             "position": waitlist_position(booking),
             "private_url": booking_url(booking),
+            "clash": booking_clash(booking),
         },
     )
 
@@ -199,6 +212,7 @@ def book_on_behalf(request, pk: int):
                     phone=data["phone"],
                     party_size=data["party_size"],
                     notes=data["notes"],
+                    **_health(data),
                     language=_language(),
                     by=request.user,
                     override_capacity=data["override_capacity"],
@@ -233,6 +247,7 @@ def book_on_behalf_done(request, token: str):
             "cost": meal_cost(booking.meal),  # the same price and shares as the meal's page
             "position": waitlist_position(booking),
             "private_url": booking_url(booking),
+            "clash": booking_clash(booking),
             "token_groups": [booking.token[n : n + 4] for n in range(0, len(booking.token), 4)],
         },
     )

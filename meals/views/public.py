@@ -110,10 +110,27 @@ def meal_page_context(meal: Meal, *, request, form=None) -> dict:
     return {**parts, "form": context["form"]}
 
 
+def remembered_health(user) -> dict | None:
+    """The signed-in member's remembered allergies and diets, as the booking form's initial values."""
+    member = getattr(user, "member", None) if user.is_authenticated else None
+    if member is None or member.health_consent_at is None or not (member.allergens or member.diets):
+        return None
+    return {"allergens": member.allergens, "diets": member.diets, "health_consent": True, "remember_health": True}
+
+
 def meal_detail(request, pk: int):
     """One meal and its booking form, kept like the next meals (the CSRF token is given by the page)."""
     now = timezone.now()
     can_book_on_behalf = _can_book_on_behalf(request.user)
+    if (initial := remembered_health(request.user)) is not None:
+        # Their own profile in the form: this page is theirs alone, rendered now and never kept.
+        from django.shortcuts import render
+
+        from meals.forms.booking import BookingForm
+
+        meal = selectors.meal_for_page(pk, now=now)
+        form = BookingForm(meal=meal, initial=initial)
+        return render(request, "meals/meal.html", meal_page_context(meal, request=request, form=form))
 
     def build():
         meal = selectors.meal_for_page(pk, now=now)

@@ -40,7 +40,7 @@ def existing_volunteers_are_ready(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0008_overheads"),
+        ("members", "0009_health_profile"),
         ("meals", "0016_shift_readiness"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -185,3 +185,17 @@ def test_the_hygiene_logbook_has_no_axe_violations_on_a_phone(phone_page, volunt
     assert "hors des limites de « Frigo de la cuisine »" in phone_page.content()
     found += axe_violations(phone_page)
     assert not found, "\n\n".join(found)
+
+
+def test_kitchen_view_with_counts_and_clashes_has_no_axe_violations_on_a_phone(phone_page, volunteer):
+    from meals.services.booking import booking_create
+    from tests.conftest import create_meal
+
+    meal = create_meal(capacity=10, allergens=["sesame"], diet_labels=["vegetarian"])
+    booking_create(meal=meal, name="A", email="a@example.org", party_size=2, allergens=["sesame"], health_consent=True)
+    booking_create(meal=meal, name="B", email="b@example.org", diets=["vegan"], health_consent=True)
+    log_in(phone_page, volunteer.email)
+    phone_page.goto(f"/repas/{meal.pk}/cuisine/")
+    assert phone_page.get_by_text("2 personnes allergiques, et le menu en contient").is_visible()
+    assert axe_violations(phone_page) == []
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -10,7 +10,7 @@ from django.utils import timezone
 from meals.models import ShiftSignup, ShiftTemplate
 from members.models import Member, Prerequisite
 
-BEFORE = [("meals", "0014_sourcing"), ("members", "0008_overheads")]
+BEFORE = [("meals", "0015_booking_health"), ("members", "0009_health_profile")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -138,6 +138,16 @@ MENUS = [
 ]
 
 
+HEALTH_ALLERGENS = [["milk"], ["gluten", "eggs"], ["nuts"], ["celery"]]
+
+
+def with_health(booking: Booking) -> Booking:
+    """The guest's remembered allergies and diets on their booking, as the form fills them in."""
+    guest = booking.member
+    booking.allergens, booking.diets, booking.health_consent_at = guest.allergens, guest.diets, guest.health_consent_at
+    return booking
+
+
 class Command(BaseCommand):
     help = "Remplit une base vide avec un mois de repas, créneaux, réservations et participations."
 
@@ -287,6 +297,10 @@ class Command(BaseCommand):
                     phone=phone,
                     partner=partner if index % 10 == 0 else None,
                     notes="Sans porc" if index % 13 == 0 else "",
+                    # A few remembered allergies and diets (with consent), so the desk and the kitchen show clashes.
+                    allergens=HEALTH_ALLERGENS[index % 4] if index % 7 == 0 else [],
+                    diets=["vegetarian"] if index % 11 == 0 else [],
+                    health_consent_at=timezone.now() if index % 7 == 0 or index % 11 == 0 else None,
                 )
             )
         guests = Member.objects.bulk_create(guests)
@@ -372,7 +386,7 @@ class Command(BaseCommand):
                         checked_in_by=coordinator if past and fits else None,
                     )
                 )
-            Booking.objects.bulk_create(bookings)
+            Booking.objects.bulk_create([with_health(booking) for booking in bookings])
             if past:
                 walk_ins = rng.randint(0, 3)
                 if walk_ins and seats + walk_ins <= meal.capacity:
