@@ -155,7 +155,7 @@ def booking_place(
 
     ``allergens`` and ``diets`` (health data, GDPR art. 9) are kept only with ``health_consent``
     (``MissingConsent`` otherwise, nothing written); with ``remember_health`` too, the member keeps
-    them as their profile for the next bookings.
+    them as their profile for the next bookings (``_may_remember`` says who may change it).
     """
     now = now or timezone.now()
     privileged = can_book_on_behalf(by)
@@ -208,7 +208,7 @@ def booking_place(
         )
         _seat(booking, meal=locked, now=now, beyond_capacity=privileged and override_capacity)
         booking.save()
-        if health.remember:
+        if health.remember and _may_remember(member, by=by, privileged=privileged):
             member_remember_health(member=member, allergens=health.allergens, diets=health.diets, now=now)
 
         help_message = ""
@@ -260,6 +260,21 @@ def _health(*, allergens, diets, consent: bool, remember: bool, now: datetime) -
     return _Health(
         allergens=allergens, diets=diets, consent_at=now if (allergens or diets) else None, remember=remember
     )
+
+
+def _may_remember(member: Member, *, by, privileged: bool) -> bool:
+    """Whether this booking may write ``member``'s remembered profile.
+
+    Anyone can type a known guest's email, and the profile fills her form when
+    she signs in: only she (signed in) or a coordinator on the phone with her
+    changes it. An anonymous booking only sets a first one, on a record
+    without an account.
+    """
+    if privileged:
+        return True
+    if member.user_id is not None:
+        return by is not None and by.pk == member.user_id
+    return member.health_consent_at is None
 
 
 def member_remember_health(*, member: Member, allergens: list[str], diets: list[str], now: datetime) -> None:

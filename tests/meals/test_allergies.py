@@ -137,6 +137,26 @@ def test_a_booking_with_consent_keeps_the_profile_and_remembers_it_only_when_ask
     assert member.health_consent_at is not None
 
 
+def test_typing_someone_elses_email_never_changes_their_remembered_profile(client, volunteer, meal, make_meal):
+    """Anyone may type a known guest's email: that must not rewrite what the kitchen and her form remember."""
+    karim = Member.objects.get(user=volunteer)
+    Member.objects.filter(pk=karim.pk).update(allergens=["peanuts"], diets=[], health_consent_at=meal.created_at)
+    stranger = {**GOOD, "email": karim.email, "allergens": ["sesame"], "health_consent": "on", "remember_health": "on"}
+    assert client.post(reverse("meals:book", args=[meal.pk]), stranger).status_code == 302
+    karim.refresh_from_db()
+    assert karim.allergens == ["peanuts"]
+    # A guest without an account who already remembered a profile: kept as well.
+    Member.objects.create(name="Odette", email="odette@example.org", allergens=["milk"], health_consent_at=meal.created_at)
+    other = make_meal(day=meal.starts_at.date() + timedelta(days=1))
+    client.post(reverse("meals:book", args=[other.pk]), {**stranger, "email": "odette@example.org"})
+    assert Member.objects.get(email="odette@example.org").allergens == ["milk"]
+    # Karim himself, signed in, changes his.
+    response = signed_in(volunteer).post(reverse("meals:book", args=[other.pk]), {**stranger, "name": "Karim"})
+    assert response.status_code == 302
+    karim.refresh_from_db()
+    assert karim.allergens == ["sesame"]
+
+
 def test_the_confirmation_and_the_private_link_warn_of_the_clash(client, make_meal):
     meal = make_meal(allergens=["sesame", "milk"])
     data = {**GOOD, "allergens": ["sesame"], "health_consent": "on"}
