@@ -146,7 +146,9 @@ def test_typing_someone_elses_email_never_changes_their_remembered_profile(clien
     karim.refresh_from_db()
     assert karim.allergens == ["peanuts"]
     # A guest without an account who already remembered a profile: kept as well.
-    Member.objects.create(name="Odette", email="odette@example.org", allergens=["milk"], health_consent_at=meal.created_at)
+    Member.objects.create(
+        name="Odette", email="odette@example.org", allergens=["milk"], health_consent_at=meal.created_at
+    )
     other = make_meal(day=meal.starts_at.date() + timedelta(days=1))
     client.post(reverse("meals:book", args=[other.pk]), {**stranger, "email": "odette@example.org"})
     assert Member.objects.get(email="odette@example.org").allergens == ["milk"]
