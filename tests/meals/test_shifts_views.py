@@ -285,6 +285,17 @@ def test_my_shifts_lists_only_my_upcoming_shifts(client, volunteer, meal, make_m
     assert volunteer.member.calendar_token in html
 
 
+def test_a_cook_finds_the_guests_allergies_from_my_shifts(client, volunteer, meal, make_meal):
+    other = make_meal(day=meal.starts_at.date() + timedelta(days=1))
+    shift_claim(shift=cooking(meal), member=volunteer.member)
+    shift_claim(shift=other.shifts.get(role=Shift.Role.DISHES), member=volunteer.member)
+    client.force_login(volunteer)
+    html = client.get(reverse("meals:my_shifts")).content.decode()
+    assert reverse("meals:kitchen", args=[meal.pk]) in html
+    assert reverse("meals:kitchen", args=[other.pk]) not in html  # the washing-up needs no counts
+    assert client.get(reverse("meals:kitchen", args=[meal.pk])).status_code == 200
+
+
 def test_regenerating_the_calendar_link_kills_the_old_one(client, volunteer, meal):
     old = volunteer.member.calendar_token
     client.force_login(volunteer)
