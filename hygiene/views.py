@@ -478,17 +478,25 @@ def units(request):
 @managers_required
 def unit_toggle(request, pk: int):
     unit = get_object_or_404(ColdUnit, pk=pk)
-    _key, bad_key = idempotency.posted_key(request)
-    if bad_key:
-        messages.error(request, bad_key)
-    else:
-        # Setting, not flipping: a double tap leaves it as the first tap did.
-        unit.active = request.POST.get("active") == "1"
-        unit.save(update_fields=["active"])
+    if _set_active(request, unit):
         messages.success(
             request, _("Enceinte remise en service.") if unit.active else _("Enceinte retirée du service.")
         )
     return redirect("hygiene:units")
+
+
+def _set_active(request, row) -> bool:
+    """Put a unit or a task in or out of service as posted; False (and the message) for a bad form key.
+
+    Setting, not flipping: a double tap leaves it as the first tap did.
+    """
+    _key, bad_key = idempotency.posted_key(request)
+    if bad_key:
+        messages.error(request, bad_key)
+        return False
+    row.active = request.POST.get("active") == "1"
+    row.save(update_fields=["active"])
+    return True
 
 
 @managers_required
@@ -518,12 +526,6 @@ def cleaning_plan(request):
 @require_POST
 @managers_required
 def task_toggle(request, pk: int):
-    task = get_object_or_404(CleaningTask, pk=pk)
-    _key, bad_key = idempotency.posted_key(request)
-    if bad_key:
-        messages.error(request, bad_key)
-    else:
-        task.active = request.POST.get("active") == "1"
-        task.save(update_fields=["active"])
+    if _set_active(request, get_object_or_404(CleaningTask, pk=pk)):
         messages.success(request, _("Plan de nettoyage mis à jour."))
     return redirect("hygiene:cleaning_plan")

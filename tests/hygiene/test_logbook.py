@@ -476,3 +476,29 @@ def test_merging_two_records_of_one_person_keeps_their_briefings(volunteer, coor
     assert Briefing.objects.get(pk=both.pk).given_by == cook
     assert list(Briefing.objects.get(pk=both.pk).attendees.all()) == [cook]
     assert list(Briefing.objects.get(pk=alone.pk).attendees.all()) == [cook]
+
+
+def test_a_unit_out_of_service_leaves_the_kitchens_form_and_a_double_tap_keeps_it_out(
+    client, coordinator, fridge, freezer
+):
+    client.force_login(coordinator)
+    url = reverse("hygiene:unit_toggle", args=[fridge.pk])
+    tap = {"active": "0", "form_key": new_key()}
+    assert client.post(url, tap).status_code == 302
+    fridge.refresh_from_db()
+    assert not fridge.active
+    assert client.post(url, tap).status_code == 302  # the same tap again: set, not flipped
+    fridge.refresh_from_db()
+    assert not fridge.active
+    today = client.get(reverse("hygiene:today")).content.decode()
+    assert f'name="unit" value="{freezer.pk}"' in today and f'name="unit" value="{fridge.pk}"' not in today
+    assert "hors service" in client.get(reverse("hygiene:units")).content.decode()
+    # A task paused the same way; back with « Reprendre ».
+    task = CleaningTask.objects.create(area="Cuisine", name="Plan de travail", frequency="daily")
+    toggle = reverse("hygiene:task_toggle", args=[task.pk])
+    client.post(toggle, {"active": "0", "form_key": new_key()})
+    task.refresh_from_db()
+    assert not task.active
+    client.post(toggle, {"active": "1", "form_key": new_key()})
+    task.refresh_from_db()
+    assert task.active
