@@ -441,6 +441,11 @@ def member_export(*, member: Member) -> dict:
         "prerequisites": [
             {"kind": p.kind, "met_at": _iso(p.met_at), "note": p.note} for p in member.prerequisites.order_by("kind")
         ],
+        # The hygiene logbook names who gave and who attended the morning briefing.
+        "hygiene_briefings": [
+            {"day": b.day.isoformat(), "gave_it": b.given_by_id == member.pk}
+            for b in (member.briefings_attended.all() | member.briefings_given.all()).distinct().order_by("day", "pk")
+        ],
         "contributions": [
             {
                 "meal": _iso(c.meal.starts_at),

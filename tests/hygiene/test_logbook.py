@@ -502,3 +502,17 @@ def test_a_unit_out_of_service_leaves_the_kitchens_form_and_a_double_tap_keeps_i
     client.post(toggle, {"active": "1", "form_key": new_key()})
     task.refresh_from_db()
     assert task.active
+
+
+def test_a_members_data_export_lists_the_briefings_they_gave_or_attended(client, volunteer, coordinator):
+    cook = Member.objects.get(user=volunteer)
+    chef = Member.objects.get(user=coordinator)
+    day = timezone.localdate()
+    services.briefing_record(day=day - timedelta(days=1), given_by=chef, attendees=[cook], by=coordinator)
+    services.briefing_record(day=day, given_by=cook, attendees=[cook, chef], by=coordinator)
+    client.force_login(coordinator)
+    data = client.get(reverse("members:member_export", args=[cook.pk])).json()
+    assert data["hygiene_briefings"] == [
+        {"day": (day - timedelta(days=1)).isoformat(), "gave_it": False},
+        {"day": day.isoformat(), "gave_it": True},
+    ]
