@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from meals import sms
 from meals.allergies import clash, kitchen_counts
@@ -178,6 +178,21 @@ def test_the_confirmation_email_and_sms_carry_the_clash(make_meal):
     assert "Ce repas contient\u202f: sésame." in email.body
     (text,) = sms.outbox
     assert "allergies" in text.body
+
+
+def test_the_day_before_reminder_warns_of_a_clash_the_menu_gained_since_booking(make_meal):
+    from meals.emails import send_booking_reminders
+
+    meal = make_meal(allergens=["milk"])
+    booking_create(meal=meal, name="A", email="a@example.org", allergens=["sesame"], health_consent=True)
+    assert "Dites-le-nous" not in mail.outbox[0].body
+    meal.allergens = ["milk", "sesame"]  # the cooks changed the menu
+    meal.save()
+    mail.outbox.clear()
+    assert send_booking_reminders(day=timezone.localtime(meal.starts_at).date()) == 1
+    (reminder,) = mail.outbox
+    assert "Ce repas contient\u202f: sésame." in reminder.body
+    assert "sésame" in reminder.alternatives[0][0]
 
 
 def test_no_clash_no_warning_in_the_email(make_meal):
