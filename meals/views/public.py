@@ -7,6 +7,7 @@ it is rendered for each request.
 from datetime import datetime, time, timedelta
 
 from django.db.models import Min
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -124,8 +125,6 @@ def meal_detail(request, pk: int):
     can_book_on_behalf = _can_book_on_behalf(request.user)
     if (initial := remembered_health(request.user)) is not None:
         # Their own profile in the form: this page is theirs alone, rendered now and never kept.
-        from django.shortcuts import render
-
         from meals.forms.booking import BookingForm
 
         meal = selectors.meal_for_page(pk, now=now)
